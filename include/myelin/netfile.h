@@ -1,0 +1,31 @@
+/* Network files: a network, its run settings and (later) its inputs, in one YAML file.
+ * The format is documented in docs/network-format.md; this module reads it into a myl_net.
+ *
+ * Every error names the file, the line and column of the offending node, and what was expected.
+ * Arrays may come from .npy files, named relative to the network file.
+ */
+#ifndef MYELIN_NETFILE_H
+#define MYELIN_NETFILE_H
+
+#include "myelin/err.h"
+#include "myelin/net.h"
+
+#include <stddef.h>
+
+typedef struct myl_netfile {
+    myl_net *net;
+    char *path;       /* as given ("<embedded>" for built-in text) */
+    char *name;       /* the file's `name:`, else its base name without extension */
+    char *description;
+    char sha256[65];  /* hex digest of the file's bytes */
+    int has_duration; /* run.duration was given */
+} myl_netfile;
+
+/* Read and check a network file. MYL_EPARSE (bad content), MYL_EIO (unreadable), MYL_ENOMEM. */
+int myl_netfile_load(const char *path, myl_netfile **out, myl_diag *d);
+/* The same from text in memory; `name` is used in messages, `basedir` resolves .npy paths. */
+int myl_netfile_parse(const char *text, size_t len, const char *name, const char *basedir,
+                      myl_netfile **out, myl_diag *d);
+void myl_netfile_free(myl_netfile *nf);
+
+#endif

@@ -1,0 +1,49 @@
+/* The myelin command: dispatch to subcommands. With no arguments, run the built-in example. */
+#include "cli.h"
+
+#include "myl_config.h"
+
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "myelin %s - event-driven simulation of spiking neural networks on neuromorphic "
+            "hardware\n"
+            "\n"
+            "Usage: myelin [COMMAND] [ARGS]\n"
+            "\n"
+            "Commands:\n"
+            "  run [NET.yaml]       simulate a network and record results (default command)\n"
+            "  compare NET.yaml     run the event and dense engines, check they agree, compare "
+            "work\n"
+            "  help                 this text\n"
+            "  version              print the version\n"
+            "\n"
+            "'myelin COMMAND --help' describes each command. With no command, myelin runs its\n"
+            "built-in example network and records it in ./myelin.db.\n",
+            MYL_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cmd_run(argc, argv);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("myelin %s\n", MYL_VERSION);
+        return EXIT_OK;
+    }
+    if (cmd[0] == '-' || strstr(cmd, ".yaml") || strstr(cmd, ".yml"))
+        return cmd_run(argc, argv); /* `myelin net.yaml --ticks 10` means run */
+    fprintf(stderr, "myelin: unknown command '%s'\nTry 'myelin help'.\n", cmd);
+    return EXIT_USAGE;
+}
