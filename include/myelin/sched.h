@@ -36,7 +36,8 @@ int myl_sched_push_many(myl_sched *s, uint64_t tick, const myl_msg *m, size_t n)
 
 /* Hand out every message due at the current tick, in sequence order, and advance the clock by
  * one. *msgs stays valid until the next call to myl_sched_take or myl_sched_free; pushes made
- * meanwhile (for later ticks) do not disturb it. */
+ * meanwhile (for later ticks) do not disturb it. MYL_ENOMEM if room could not be made for far
+ * messages entering the horizon; then nothing has changed and the take can be retried. */
 int myl_sched_take(myl_sched *s, const myl_msg **msgs, size_t *n);
 
 uint64_t myl_sched_now(const myl_sched *s);

@@ -169,7 +169,8 @@ int myl_sched_push_many(myl_sched *s, uint64_t tick, const myl_msg *m, size_t n)
 }
 
 /* Move heap entries that have come within the horizon into their buckets. Called right after
- * the clock advances, before anyone can push directly into the newly opened bucket. */
+ * the clock advances, before anyone can push directly into the newly opened bucket; the caller
+ * has made sure the bucket has room. */
 static int migrate(myl_sched *s)
 {
     while (s->nheap && s->heap[0].tick - s->now < s->nb) {
@@ -183,20 +184,33 @@ static int migrate(myl_sched *s)
 
 int myl_sched_take(myl_sched *s, const myl_msg **msgs, size_t *n)
 {
-    /* A failed migrate leaves the heap entry where it was; retrying is safe. */
-    int rc = migrate(s);
-    if (rc)
-        return rc;
+    /* The heap entries due at now + nb enter the window when the clock advances, into the
+     * bucket this take empties, which is then the old spare array. Make room for them first,
+     * so that nothing below can fail and a failed take changes nothing. */
+    const uint64_t next = s->now + 1;
+    size_t moving = 0;
+    if (s->nheap && s->heap[0].tick - next < s->nb)
+        for (size_t i = 0; i < s->nheap; i++)
+            moving += s->heap[i].tick - next < s->nb;
+    if (moving > s->spare.cap) {
+        myl_msg *v = myl_reallocarray(s->spare.v, moving, sizeof *v);
+        if (!v)
+            return MYL_ENOMEM;
+        s->spare.v = v;
+        s->spare.cap = moving;
+    }
     bucket *b = &s->b[s->now & (s->nb - 1)];
     bucket t = s->spare;
     s->spare = *b;
     t.n = 0;
     *b = t;
     s->queued -= s->spare.n;
-    s->now++;
+    s->now = next;
     *msgs = s->spare.v;
     *n = s->spare.n;
-    return migrate(s);
+    int rc = migrate(s);
+    (void)rc; /* cannot fail: the bucket has room for every entry that moves */
+    return 0;
 }
 
 uint64_t myl_sched_now(const myl_sched *s)
