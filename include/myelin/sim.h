@@ -32,8 +32,10 @@ typedef struct myl_tick_report {
     const uint32_t *spike;   /* their global indices, ascending */
     const uint16_t *count;   /* spikes each (1 for neurons; a source may emit several) */
     uint64_t spikes;         /* sum of count */
-    uint64_t syn_events;     /* synapses that carried a spike, times its count */
-    uint64_t syn_evals;      /* synapses looked at (dense: every synapse) */
+    uint64_t syn_events;     /* synapses reached by this tick's spikes (fan-out times count);
+                              * the same in both engines; some arrive in later ticks */
+    uint64_t syn_evals;      /* synapses looked at this tick: event, the rows walked;
+                              * dense, every synapse */
     uint64_t input_events;   /* Poisson input events of neurons (input_rate) */
     uint64_t updates;        /* neuron updates done */
     uint64_t active;         /* neurons with input or not at rest (what needed an update) */

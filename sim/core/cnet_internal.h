@@ -111,6 +111,7 @@ struct myl_cnet {
     uint32_t *core_of;  /* [n] */
     uint32_t *local_of; /* [n] */
     uint64_t *row_ptr;  /* [n + 1]: rows of source g are row_ptr[g] .. row_ptr[g+1] */
+    uint64_t *fanout;   /* [n]: synapses of each source neuron */
     myl__row *row;
     uint64_t nrows;
     uint32_t *word;

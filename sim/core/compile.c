@@ -405,6 +405,12 @@ static int build_rows(myl_cnet *c, rtab *rt)
     c->nsyn = off;
     c->nwt = woff;
     myl_free(order);
+    c->fanout = myl_calloc(c->n, sizeof *c->fanout);
+    if (!c->fanout)
+        return MYL_ENOMEM;
+    for (uint32_t g = 0; g < c->n; g++)
+        for (uint64_t q = c->row_ptr[g]; q < c->row_ptr[g + 1]; q++)
+            c->fanout[g] += c->row[q].len;
     return 0;
 }
 
@@ -489,6 +495,7 @@ void myl_cnet_free(myl_cnet *c)
     myl_free(c->core_of);
     myl_free(c->local_of);
     myl_free(c->row_ptr);
+    myl_free(c->fanout);
     myl_free(c->row);
     myl_free(c->word);
     myl_free(c->wt);

@@ -345,7 +345,6 @@ static void deliver(myl_sim *s, uint64_t t, const myl_msg *m, size_t nm, myl_tic
             add_rows(cf->re, cf->ri, w, c->wt + R->woff, len, emitted, mask, n, cnt);
         }
     }
-    r->syn_events += events;
     r->syn_evals += events;
 }
 
@@ -358,7 +357,6 @@ static void evaluate(myl_sim *s, uint32_t k, uint64_t t, myl_tick_report *r)
     core_rt *rt = &s->rt[k];
     const uint32_t hmask = s->hslots - 1, n = c->n;
     const uint64_t base = s->core_base[k];
-    uint64_t events = 0;
     for (uint32_t g = 0; g < C->nseg; g++) {
         const myl__seg *S = &C->seg[g];
         if (myl_model_is_source(S->model))
@@ -371,7 +369,6 @@ static void evaluate(myl_sim *s, uint32_t k, uint64_t t, myl_tick_report *r)
                 /* before tick d there is no history yet: those slots hold zeros */
                 uint32_t cnt = s->hist[(size_t)((t - d) & hmask) * n + e->src];
                 acc[e->dly >> 31] += (double)e->w * cnt;
-                events += cnt;
             }
             if (rt->ring_i) {
                 rt->ring_e[l] = acc[0];
@@ -382,7 +379,6 @@ static void evaluate(myl_sim *s, uint32_t k, uint64_t t, myl_tick_report *r)
         }
         r->syn_evals += s->tptr[base + S->lo + S->n] - s->tptr[base + S->lo];
     }
-    r->syn_events += events;
 }
 
 /* ---- tick -------------------------------------------------------------------------------- */
@@ -492,6 +488,8 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
         }
     }
     sort_spikes(s, nout);
+    for (uint32_t i = 0; i < nout; i++)
+        r->syn_events += c->fanout[s->out_gid[i]] * s->out_cnt[i];
 
     if (ev) {
         /* one message per row of each spiking neuron; rows of the first stage are all due next
