@@ -112,6 +112,8 @@ typedef struct myl_proj_desc {
     myl_values delay;    /* in units of delay_unit */
     double delay_unit;   /* ticks per unit of `delay` values (1 for ticks, 1/dt for seconds) */
     myl_sign sign;       /* with a sign, the drawn weight's magnitude takes that sign */
+    const char *origin;  /* optional, copied: where it was described ("net.yaml:12:5"),
+                          * prefixed to messages about its synapses */
 } myl_proj_desc;
 
 typedef struct myl_net myl_net;

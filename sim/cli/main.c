@@ -30,10 +30,16 @@ int main(int argc, char **argv)
     if (argc < 2)
         return cmd_run(argc, argv);
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
+    /* getopt names the program by argv[0] in its messages: make it "myelin run" */
+    static char run_name[] = "myelin run", compare_name[] = "myelin compare";
+    if (strcmp(cmd, "run") == 0) {
+        argv[1] = run_name;
         return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
+    }
+    if (strcmp(cmd, "compare") == 0) {
+        argv[1] = compare_name;
         return cmd_compare(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return EXIT_OK;

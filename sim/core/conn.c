@@ -31,6 +31,7 @@ typedef struct gen {
     void *ctx;
     myl_diag *d;
     double dt;
+    char where[300];
     int constant; /* weight and delay are constants: cw, cd */
     float cw;
     uint32_t cd;
@@ -39,6 +40,12 @@ typedef struct gen {
 static const char *proj_name(const gen *g)
 {
     return g->P->d.name ? g->P->d.name : "(unnamed)";
+}
+
+/* "net.yaml:12:5: " when the projection knows where it was written */
+static const char *origin(const gen *g)
+{
+    return g->where;
 }
 
 static double draw(const myl_values *v, myl_rng_stream *s, uint64_t k)
@@ -65,8 +72,8 @@ static int check_wd(gen *g, double w, double draw_d, float *wout, uint32_t *dout
 {
     const myl_proj_desc *D = &g->P->d;
     if (!isfinite(w))
-        return myl_diag_fail(g->d, MYL_EPARSE, "projection %s: weight of synapse %llu is %g",
-                             proj_name(g), (unsigned long long)g->k, w);
+        return myl_diag_fail(g->d, MYL_EPARSE, "%sprojection '%s': weight of synapse %llu is %g",
+                             origin(g), proj_name(g), (unsigned long long)g->k, w);
     if (D->sign == MYL_SIGN_EXC)
         w = fabs(w);
     else if (D->sign == MYL_SIGN_INH)
@@ -74,26 +81,22 @@ static int check_wd(gen *g, double w, double draw_d, float *wout, uint32_t *dout
     double dt = draw_d * D->delay_unit;
     /* nearest tick, halves away from zero; never truncated */
     double rd = dt >= 0 ? floor(dt + 0.5) : 0;
-    if (!(rd >= 1)) {
-        if (D->delay_unit == 1.0)
-            return myl_diag_fail(g->d, MYL_EPARSE,
-                                 "projection %s: synapse %llu has delay %g ticks; delays must "
-                                 "be at least 1 tick",
-                                 proj_name(g), (unsigned long long)g->k, draw_d);
+    if (!(rd >= 1))
         return myl_diag_fail(g->d, MYL_EPARSE,
-                             "projection %s: synapse %llu has delay %g s, which rounds to %g "
-                             "ticks of %g s; delays must be at least 1 tick",
-                             proj_name(g), (unsigned long long)g->k, draw_d, rd, g->dt);
-    }
+                             "%sprojection '%s': synapse %llu has a delay of %g ticks (%g ms at "
+                             "dt = %g ms), which rounds to %g; delays must be at least 1 tick",
+                             origin(g), proj_name(g), (unsigned long long)g->k, dt,
+                             dt * g->dt * 1e3, g->dt * 1e3, rd);
     if (rd > MAX_DELAY_TICKS)
         return myl_diag_fail(g->d, MYL_ERANGE,
-                             "projection %s: synapse %llu has a delay of %g ticks; the most "
+                             "%sprojection '%s': synapse %llu has a delay of %g ticks; the most "
                              "myelin supports is %u",
-                             proj_name(g), (unsigned long long)g->k, rd, MAX_DELAY_TICKS);
+                             origin(g), proj_name(g), (unsigned long long)g->k, rd,
+                             MAX_DELAY_TICKS);
     if (fabs(w) > 3.0e38)
         return myl_diag_fail(g->d, MYL_ERANGE,
-                             "projection %s: weight %g of synapse %llu does not fit a float",
-                             proj_name(g), w, (unsigned long long)g->k);
+                             "%sprojection '%s': weight %g of synapse %llu does not fit a float",
+                             origin(g), proj_name(g), w, (unsigned long long)g->k);
     *wout = (float)w;
     *dout = (uint32_t)rd;
     return 0;
@@ -216,6 +219,8 @@ int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_
         return MYL_EINVAL;
     gen g = {.P = &net->projs[proj], .net = net, .idx = proj, .fn = fn, .ctx = ctx, .d = d,
              .dt = net->dt};
+    if (g.P->d.origin)
+        snprintf(g.where, sizeof g.where, "%s: ", g.P->d.origin);
     myl_rng_stream_init(&g.conn, seed, MYL_RNG_CONN, proj, 0);
     myl_rng_stream_init(&g.wts, seed, MYL_RNG_CONN, proj, 1);
     myl_rng_stream_init(&g.dls, seed, MYL_RNG_CONN, proj, 2);
@@ -279,14 +284,14 @@ int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_
         uint64_t avail = nother - (same ? 1 : 0);
         if (!D->allow_multiple && D->n > avail)
             return myl_diag_fail(d, MYL_EPARSE,
-                                 "projection %s: %s %llu, but only %llu distinct %s neurons are "
-                                 "available without multiple connections",
-                                 proj_name(&g), in ? "indegree" : "outdegree",
+                                 "%sprojection '%s': %s %llu, but only %llu distinct %s neurons "
+                                 "are available without multiple connections",
+                                 origin(&g), proj_name(&g), in ? "indegree" : "outdegree",
                                  (unsigned long long)D->n, (unsigned long long)avail,
                                  in ? "source" : "target");
         if (D->n > 0 && avail == 0)
-            return myl_diag_fail(d, MYL_EPARSE, "projection %s: no neurons to connect to",
-                                 proj_name(&g));
+            return myl_diag_fail(d, MYL_EPARSE, "%sprojection '%s': no neurons to connect to",
+                                 origin(&g), proj_name(&g));
         pick pk = {0};
         if (!D->allow_multiple && (rc = pick_init(&pk, nother, D->n)))
             return rc;
@@ -300,13 +305,13 @@ int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_
         uint64_t total = (uint64_t)npre * npost - (same ? npre : 0);
         if (!D->allow_multiple && D->n > total)
             return myl_diag_fail(d, MYL_EPARSE,
-                                 "projection %s: %llu synapses asked, only %llu distinct pairs "
-                                 "exist",
-                                 proj_name(&g), (unsigned long long)D->n,
+                                 "%sprojection '%s': %llu synapses asked, only %llu distinct "
+                                 "pairs exist",
+                                 origin(&g), proj_name(&g), (unsigned long long)D->n,
                                  (unsigned long long)total);
         if (D->n > 0 && total == 0)
-            return myl_diag_fail(d, MYL_EPARSE, "projection %s: no pairs to connect",
-                                 proj_name(&g));
+            return myl_diag_fail(d, MYL_EPARSE, "%sprojection '%s': no pairs to connect",
+                                 origin(&g), proj_name(&g));
         pairset ps = {0};
         if (!D->allow_multiple) {
             uint64_t cap = 64;
@@ -334,9 +339,9 @@ int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_
         for (size_t k = 0; k < D->nexplicit && !rc; k++) {
             if (same && D->pre_idx[k] == D->post_idx[k])
                 return myl_diag_fail(d, MYL_EPARSE,
-                                     "projection %s: pair %zu connects neuron %u to itself and "
-                                     "allow_self is false",
-                                     proj_name(&g), k, D->pre_idx[k]);
+                                     "%sprojection '%s': pair %zu connects neuron %u to itself "
+                                     "and allow_self is false",
+                                     origin(&g), proj_name(&g), k, D->pre_idx[k]);
             rc = emit(&g, D->pre_idx[k], D->post_idx[k]);
         }
         break;

@@ -256,6 +256,7 @@ static void pop_release(myl__pop *p)
 static void proj_release(myl__proj *p)
 {
     myl_free((void *)p->d.name);
+    myl_free((void *)p->d.origin);
     myl_free((void *)p->d.pre_idx);
     myl_free((void *)p->d.post_idx);
     values_release(&p->d.weight);
@@ -490,6 +491,7 @@ int myl_net_add_proj(myl_net *net, const myl_proj_desc *desc, uint32_t *id, myl_
     memset(P, 0, sizeof *P);
     P->d = *desc;
     P->d.name = NULL;
+    P->d.origin = NULL;
     P->d.pre_idx = P->d.post_idx = NULL;
     P->d.weight.f32 = NULL;
     P->d.weight.f64 = NULL;
@@ -497,6 +499,8 @@ int myl_net_add_proj(myl_net *net, const myl_proj_desc *desc, uint32_t *id, myl_
     P->d.delay.f64 = NULL;
     int rc = 0;
     if (desc->name && !(P->d.name = myl_strdup(desc->name)))
+        rc = MYL_ENOMEM;
+    if (!rc && desc->origin && !(P->d.origin = myl_strdup(desc->origin)))
         rc = MYL_ENOMEM;
     if (!rc && desc->rule == MYL_CONN_EXPLICIT && desc->nexplicit) {
         uint32_t *a = myl_calloc(desc->nexplicit, sizeof *a);

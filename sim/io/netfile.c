@@ -113,6 +113,32 @@ static yaml_node_t *get(ctx *x, yaml_node_t *m, const char *key)
     return NULL;
 }
 
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps), capped at 3. */
+static int distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 40 || m > 40)
+        return 3;
+    int d[41][41];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c)
+                c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c)
+                c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1;
+            d[i][j] = c;
+        }
+    return d[n][m] < 3 ? d[n][m] : 3;
+}
+
 /* Every key of m must be a scalar, appear once, and be in `allowed` (NULL-terminated). */
 static int check_keys(ctx *x, yaml_node_t *m, const char *const *allowed, const char *where)
 {
@@ -129,6 +155,16 @@ static int check_keys(ctx *x, yaml_node_t *m, const char *const *allowed, const 
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, scalar(k)) == 0;
         if (!ok) {
+            const char *best = NULL;
+            int bd = 3;
+            for (const char *const *a = allowed; *a; a++) {
+                int dd = distance(scalar(k), *a);
+                if (dd < bd)
+                    bd = dd, best = *a;
+            }
+            if (best)
+                return fail(x, k, MYL_EPARSE, "%s: unknown key '%s' (did you mean '%s'?)", where,
+                            scalar(k), best);
             char list[512] = "";
             size_t len = 0;
             for (const char *const *a = allowed; *a; a++)
@@ -921,6 +957,10 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
                     "%s: fixed_probability makes a random number of synapses, so weights and "
                     "delays cannot be arrays",
                     where);
+    char origin[4200];
+    snprintf(origin, sizeof origin, "%s:%zu:%zu", x->file, pm->start_mark.line + 1,
+             pm->start_mark.column + 1);
+    D.origin = origin;
     myl_diag d = {0};
     if ((rc = myl_net_add_proj(x->net, &D, NULL, &d)))
         return fail(x, pm, rc, "%s", d.msg);
