@@ -69,6 +69,15 @@ typedef struct myl_cnet_info {
 void myl_cnet_info_get(const myl_cnet *c, myl_cnet_info *info);
 const myl_net *myl_cnet_net(const myl_cnet *c);
 
+/* The synapse rows of source neuron g, in (core, stage) order: fn(ctx, core, synapses, stage)
+ * for each. Stage k rows are delivered k * ring_slots ticks after stage 0. */
+typedef void (*myl_row_fn)(void *ctx, uint32_t core, uint32_t nsyn, uint32_t stage);
+void myl_cnet_rows(const myl_cnet *c, uint32_t g, myl_row_fn fn, void *ctx);
+/* Core of neuron g, neurons on a core, population of g. */
+uint32_t myl_cnet_core_of(const myl_cnet *c, uint32_t g);
+uint32_t myl_cnet_core_size(const myl_cnet *c, uint32_t core);
+uint32_t myl_cnet_pop_of(const myl_cnet *c, uint32_t g);
+
 /* Bytes myl_net_compile would need for net on layout, from rule bounds (no generation). */
 uint64_t myl_net_estimate_bytes(const myl_net *net, uint32_t ncores);
 

@@ -39,6 +39,8 @@ typedef struct myl_tick_report {
     uint64_t input_events;   /* Poisson input events of neurons (input_rate) */
     uint64_t updates;        /* neuron updates done */
     uint64_t active;         /* neurons with input or not at rest (what needed an update) */
+    uint32_t ncores;         /* per-core figures of this tick, indexed like the layout */
+    const uint64_t *core_active; /* neurons of each core with input or not at rest */
     uint32_t nv;             /* recorded membrane potentials */
     const uint32_t *v_gid;
     const float *v;

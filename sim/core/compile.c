@@ -702,3 +702,35 @@ const myl_net *myl_cnet_net(const myl_cnet *c)
 {
     return c->net;
 }
+
+void myl_cnet_rows(const myl_cnet *c, uint32_t g, myl_row_fn fn, void *ctx)
+{
+    if (g >= c->n)
+        return;
+    for (uint64_t q = c->row_ptr[g]; q < c->row_ptr[g + 1]; q++)
+        fn(ctx, c->row[q].core, c->row[q].len, c->row[q].stage);
+}
+
+uint32_t myl_cnet_core_of(const myl_cnet *c, uint32_t g)
+{
+    return g < c->n ? c->core_of[g] : UINT32_MAX;
+}
+
+uint32_t myl_cnet_core_size(const myl_cnet *c, uint32_t core)
+{
+    return core < c->ncores ? c->core[core].n : 0;
+}
+
+uint32_t myl_cnet_pop_of(const myl_cnet *c, uint32_t g)
+{
+    const myl_net *net = c->net;
+    uint32_t lo = 0, hi = net->npops;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (net->pops[mid].first <= g)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}

@@ -53,6 +53,7 @@ struct myl_sim {
     uint32_t *spk_local;
     uint16_t *spk_cnt;
     uint32_t *scratch, *scratch2; /* per neuron of the largest core */
+    uint64_t *core_active;        /* [ncores], this tick */
     uint64_t *nspk;      /* spikes per neuron so far */
     uint32_t *out_gid;
     uint16_t *out_cnt;
@@ -113,6 +114,7 @@ void myl_sim_free(myl_sim *s)
     myl_free(s->spk_cnt);
     myl_free(s->scratch);
     myl_free(s->scratch2);
+    myl_free(s->core_active);
     myl_free(s->nspk);
     myl_free(s->out_gid);
     myl_free(s->out_cnt);
@@ -229,12 +231,13 @@ int myl_sim_new(const myl_cnet *c, myl_engine engine, myl_sim **out)
     s->spk_cnt = myl_calloc(maxn ? maxn : 1, sizeof *s->spk_cnt);
     s->scratch = myl_calloc(maxn ? maxn : 1, sizeof *s->scratch);
     s->scratch2 = myl_calloc(maxn ? maxn : 1, sizeof *s->scratch2);
+    s->core_active = myl_calloc(c->ncores ? c->ncores : 1, sizeof *s->core_active);
     s->nspk = myl_calloc(c->n, sizeof *s->nspk);
     s->out_gid = myl_calloc(c->n, sizeof *s->out_gid);
     s->out_cnt = myl_calloc(c->n, sizeof *s->out_cnt);
     s->v_gid = myl_calloc(s->nvrec ? s->nvrec : 1, sizeof *s->v_gid);
     s->v_val = myl_calloc(s->nvrec ? s->nvrec : 1, sizeof *s->v_val);
-    if (!s->spk_local || !s->spk_cnt || !s->scratch || !s->scratch2 || !s->nspk || !s->out_gid || !s->out_cnt || !s->v_gid || !s->v_val)
+    if (!s->spk_local || !s->spk_cnt || !s->scratch || !s->scratch2 || !s->core_active || !s->nspk || !s->out_gid || !s->out_cnt || !s->v_gid || !s->v_val)
         goto fail;
     s->bytes += (size_t)maxn * 10 + (size_t)c->n * 14 + s->nvrec * 8;
     if (engine == MYL_ENGINE_EVENT) {
@@ -451,6 +454,7 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
     for (uint32_t k = 0; k < c->ncores; k++) {
         const myl__core *C = &c->core[k];
         core_rt *rt = &s->rt[k];
+        const uint64_t active0 = r->active;
         double *in_e = rt->ring_e + slot * C->n;
         double *in_i = rt->ring_i ? rt->ring_i + slot * C->n : NULL;
         for (uint32_t g = 0; g < C->nseg; g++) {
@@ -486,6 +490,7 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
                 r->spikes += s->spk_cnt[i];
             }
         }
+        s->core_active[k] = r->active - active0;
     }
     sort_spikes(s, nout);
     for (uint32_t i = 0; i < nout; i++)
@@ -529,6 +534,8 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
             h[s->out_gid[i]] = s->out_cnt[i];
     }
     r->nspiking = nout;
+    r->ncores = c->ncores;
+    r->core_active = s->core_active;
     r->spike = s->out_gid;
     r->count = s->out_cnt;
     r->nv = nv;

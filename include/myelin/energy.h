@@ -1,0 +1,75 @@
+/* Energy and latency of a run on a hardware model, from operation counts.
+ *
+ * Per tick and per core the accountant counts what the chip would do (docs/energy.md):
+ *   access   every mapped neuron, every tick (soma access)
+ *   update   neurons with input or not at rest (soma update, dendrite)
+ *   spike    neurons that fire (soma spike)
+ *   synop    synapses processing a spike (synapse unit)
+ *   msg_in   messages arriving at a core (axon_in): one per spike and destination core
+ *   msg_out  messages leaving a core (axon_out): the same messages, at their source
+ *   hops     router hops by direction along the XY route, and chip-to-chip crossings
+ * Synaptic work is charged in the tick of the spike (delays are applied in the dendrite), as
+ * SANA-FE does. Energy = sum of counts x energy per operation + static power x simulated time.
+ * Latency of a tick = the slowest core (sum of its counts x latency per operation) + the longest
+ * route taken that tick + the barrier synchronisation for the tiles in use. Spike sources stand
+ * for input arriving at the chip: they cost what the model's `input` soma costs (nothing when it
+ * has none), and their messages and hops are charged like any other.
+ */
+#ifndef MYELIN_ENERGY_H
+#define MYELIN_ENERGY_H
+
+#include "myelin/cnet.h"
+#include "myelin/hw.h"
+#include "myelin/map.h"
+#include "myelin/sim.h"
+
+enum {
+    MYL_E_SYNAPSE, /* synaptic operations */
+    MYL_E_NEURON,  /* soma access and update, dendrite */
+    MYL_E_SPIKE,   /* spike generation */
+    MYL_E_NETWORK, /* messages in and out, hops, chip links */
+    MYL_E_STATIC,  /* static power over the simulated time */
+    MYL_E_PARTS
+};
+
+const char *myl_energy_part_name(int part);
+
+typedef struct myl_core_counts {
+    uint64_t access, update, spike, synop, msg_in, msg_out;
+    uint64_t hop_n, hop_e, hop_s, hop_w, chip;
+    double energy;  /* J, dynamic */
+    double busy;    /* s: sum over ticks of this core's work */
+} myl_core_counts;
+
+typedef struct myl_tick_cost {
+    double energy;               /* J, this tick, static included */
+    double part[MYL_E_PARTS];
+    double latency;              /* s */
+    double core_latency, net_latency, sync_latency;
+    uint32_t slowest_core;
+} myl_tick_cost;
+
+typedef struct myl_acct myl_acct;
+
+/* soma[p]: the soma variant of population p (myl_hw_soma_index), or -1 for the default (and,
+ * for spike sources, the model's input soma if it has one). NULL: defaults everywhere. */
+int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
+                 myl_acct **out);
+void myl_acct_free(myl_acct *a);
+/* Account one tick of the run. */
+void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
+
+typedef struct myl_acct_totals {
+    uint64_t ticks;
+    double energy, part[MYL_E_PARTS];
+    double sim_time;             /* s: sum of tick latencies (or the chip's real-time ticks) */
+    double mean_power;           /* W */
+    double energy_per_tick;
+    uint64_t synops, spikes, messages, hops, chip_hops, updates, accesses;
+} myl_acct_totals;
+
+void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t);
+uint32_t myl_acct_ncores(const myl_acct *a);
+const myl_core_counts *myl_acct_core(const myl_acct *a, uint32_t core);
+
+#endif

@@ -1,0 +1,318 @@
+/* The energy and latency accountant (see energy.h).
+ *
+ * Everything that depends only on the network and the mapping is computed once: for each
+ * neuron, the cores its spikes go to with their synapse counts, and the hop counts and latency
+ * of the routes there; for each core, the constant per-tick cost of accessing its neurons. A
+ * tick then costs O(spikes x destination cores + cores), outside the simulation's inner loops.
+ */
+#include "myelin/energy.h"
+
+#include "myelin/alloc.h"
+
+#include <string.h>
+
+typedef struct dest {
+    uint32_t core;
+    uint32_t nsyn;
+} dest;
+
+/* What one spike of neuron g costs the network, by route. */
+typedef struct src_info {
+    uint64_t first;   /* into dests */
+    uint32_t ndest;
+    uint32_t core;
+    int16_t soma;     /* variant, -1 for none (a source without an input soma) */
+    uint16_t pad;
+    uint32_t hop_n, hop_e, hop_s, hop_w, chip;
+    double route_lat; /* longest route of the spike */
+    double net_energy; /* messages out and in, hops, chip links: per spike */
+} src_info;
+
+struct myl_acct {
+    const myl_hw *hw;
+    uint32_t n, ncores;
+    src_info *src;
+    dest *dests;
+    myl_core_counts *cc;
+    double *tick_lat;     /* [ncores] scratch */
+    double *access_e, *access_l; /* per core per tick */
+    double *update_e, *update_l; /* per active neuron of the core */
+    uint32_t *core_n; /* neurons mapped on each core */
+    uint32_t tiles, chips;
+    double sync;
+    myl_acct_totals tot;
+};
+
+const char *myl_energy_part_name(int part)
+{
+    static const char *const n[MYL_E_PARTS] = {"synapse", "neuron", "spike", "network",
+                                                "static"};
+    return part >= 0 && part < MYL_E_PARTS ? n[part] : "?";
+}
+
+void myl_acct_free(myl_acct *a)
+{
+    if (!a)
+        return;
+    myl_free(a->src);
+    myl_free(a->dests);
+    myl_free(a->cc);
+    myl_free(a->tick_lat);
+    myl_free(a->access_e);
+    myl_free(a->access_l);
+    myl_free(a->update_e);
+    myl_free(a->update_l);
+    myl_free(a->core_n);
+    myl_free(a);
+}
+
+typedef struct rows_ctx {
+    dest *d;
+    uint32_t n, cap;
+} rows_ctx;
+
+static void on_row(void *ctx, uint32_t core, uint32_t nsyn, uint32_t stage)
+{
+    (void)stage; /* delays are dendritic: every stage is one message */
+    rows_ctx *r = ctx;
+    if (r->n && r->d[r->n - 1].core == core) {
+        r->d[r->n - 1].nsyn += nsyn;
+        return;
+    }
+    if (r->n < r->cap)
+        r->d[r->n] = (dest){core, nsyn};
+    r->n++;
+}
+
+static double sync_latency(const myl_hw *hw, uint32_t tiles)
+{
+    if (!hw->sync_table)
+        return hw->sync.v;
+    /* the entry for the largest tile count not above the tiles in use */
+    double lat = hw->nsync ? hw->sync_lat[0].v : 0;
+    for (uint32_t i = 0; i < hw->nsync; i++)
+        if (hw->sync_tiles[i] <= tiles)
+            lat = hw->sync_lat[i].v;
+    return lat;
+}
+
+static int input_soma(const myl_hw *hw)
+{
+    for (uint32_t i = 0; i < hw->nsoma; i++)
+        if (hw->soma[i].input)
+            return (int)i;
+    return -1;
+}
+
+int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
+                 myl_acct **out)
+{
+    *out = NULL;
+    myl_acct *a = myl_calloc(1, sizeof *a);
+    if (!a)
+        return MYL_ENOMEM;
+    myl_cnet_info info;
+    myl_cnet_info_get(c, &info);
+    const myl_net *net = myl_cnet_net(c);
+    a->hw = hw;
+    a->n = (uint32_t)info.nneurons;
+    a->ncores = info.ncores;
+    a->src = myl_calloc(a->n ? a->n : 1, sizeof *a->src);
+    a->cc = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->cc);
+    a->tick_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->tick_lat);
+    a->access_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_e);
+    a->access_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_l);
+    a->update_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_e);
+    a->update_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_l);
+    uint32_t *models = myl_calloc(a->ncores ? a->ncores : 1, sizeof *models);
+    a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
+    rows_ctx rc = {NULL, 0, 0};
+    int err = MYL_ENOMEM;
+    if (!a->src || !a->cc || !a->tick_lat || !a->access_e || !a->access_l || !a->update_e ||
+        !a->update_l || !models || !a->core_n)
+        goto fail;
+    const int in_soma = input_soma(hw);
+    /* destinations of every neuron, merged per core */
+    uint64_t total = 0;
+    for (uint32_t g = 0; g < a->n; g++) {
+        rc.n = 0;
+        myl_cnet_rows(c, g, on_row, &rc);
+        if (rc.n > rc.cap) {
+            myl_free(rc.d);
+            rc.cap = rc.n * 2;
+            if (!(rc.d = myl_calloc(rc.cap, sizeof *rc.d)))
+                goto fail;
+            rc.n = 0;
+            myl_cnet_rows(c, g, on_row, &rc);
+        }
+        a->src[g].first = total;
+        a->src[g].ndest = rc.n;
+        total += rc.n;
+    }
+    a->dests = myl_calloc(total ? total : 1, sizeof *a->dests);
+    if (!a->dests)
+        goto fail;
+    for (uint32_t g = 0; g < a->n; g++) {
+        src_info *s = &a->src[g];
+        rc.n = 0;
+        myl_cnet_rows(c, g, on_row, &rc);
+        memcpy(a->dests + s->first, rc.d, rc.n * sizeof *rc.d);
+        s->core = myl_cnet_core_of(c, g);
+        uint32_t pop = myl_cnet_pop_of(c, g);
+        int src = myl_model_is_source(myl_net_pop_model(net, pop));
+        int v = soma && soma[pop] >= 0 ? soma[pop] : src ? in_soma : 0;
+        s->soma = (int16_t)(v < (int)hw->nsoma ? v : -1);
+        if (hw->nsoma == 0)
+            s->soma = -1;
+        /* messages: one out of the source core per destination core, one into each */
+        s->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
+        for (uint32_t k = 0; k < s->ndest; k++) {
+            myl_route r;
+            myl_map_route(m, hw, s->core, a->dests[s->first + k].core, &r);
+            s->hop_n += r.n, s->hop_e += r.e, s->hop_s += r.s, s->hop_w += r.w;
+            s->chip += r.chip;
+            double lat = r.n * hw->hop_n.latency.v + r.e * hw->hop_e.latency.v +
+                         r.s * hw->hop_s.latency.v + r.w * hw->hop_w.latency.v +
+                         r.chip * hw->chip_hop.latency.v;
+            if (lat > s->route_lat)
+                s->route_lat = lat;
+        }
+        s->net_energy += s->hop_n * hw->hop_n.energy.v + s->hop_e * hw->hop_e.energy.v +
+                         s->hop_s * hw->hop_s.energy.v + s->hop_w * hw->hop_w.energy.v +
+                         s->chip * hw->chip_hop.energy.v;
+        /* per-core constants: accessing every mapped neuron each tick; the update cost of
+         * the core's neurons (the mean over them when populations with different somas share
+         * a core) */
+        if (s->soma >= 0) {
+            const myl_soma_cost *sc = &hw->soma[s->soma];
+            a->access_e[s->core] += sc->access.energy.v;
+            a->access_l[s->core] += sc->access.latency.v;
+            if (!src) {
+                a->update_e[s->core] += sc->update.energy.v + hw->dendrite.energy.v;
+                a->update_l[s->core] += sc->update.latency.v + hw->dendrite.latency.v;
+                models[s->core]++;
+            }
+        }
+        a->core_n[s->core]++;
+    }
+    for (uint32_t k = 0; k < a->ncores; k++) {
+        if (models[k]) {
+            a->update_e[k] /= models[k];
+            a->update_l[k] /= models[k];
+        }
+    }
+    a->tiles = m->ntiles;
+    a->chips = m->nchips;
+    a->sync = sync_latency(hw, a->tiles);
+    myl_free(models);
+    myl_free(rc.d);
+    *out = a;
+    return 0;
+fail:
+    myl_free(models);
+    myl_free(rc.d);
+    myl_acct_free(a);
+    return err;
+}
+
+void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
+{
+    const myl_hw *hw = a->hw;
+    memset(out, 0, sizeof *out);
+    double net_lat = 0;
+    /* constant and activity costs of each core */
+    for (uint32_t k = 0; k < a->ncores; k++) {
+        myl_core_counts *cc = &a->cc[k];
+        uint64_t act = k < r->ncores ? r->core_active[k] : 0;
+        cc->access += a->core_n[k];
+        a->tick_lat[k] = a->access_l[k] + act * a->update_l[k];
+        double e = a->access_e[k] + act * a->update_e[k];
+        out->part[MYL_E_NEURON] += e;
+        cc->energy += e;
+        cc->update += act;
+    }
+    for (uint32_t i = 0; i < r->nspiking; i++) {
+        const src_info *s = &a->src[r->spike[i]];
+        const uint32_t cnt = r->count[i];
+        myl_core_counts *cs = &a->cc[s->core];
+        if (s->soma >= 0) {
+            const myl_soma_cost *sc = &hw->soma[s->soma];
+            out->part[MYL_E_SPIKE] += cnt * sc->spike.energy.v;
+            cs->energy += cnt * sc->spike.energy.v;
+            a->tick_lat[s->core] += cnt * sc->spike.latency.v;
+        }
+        cs->spike += cnt;
+        /* the messages */
+        cs->msg_out += (uint64_t)cnt * s->ndest;
+        cs->hop_n += (uint64_t)cnt * s->hop_n, cs->hop_e += (uint64_t)cnt * s->hop_e;
+        cs->hop_s += (uint64_t)cnt * s->hop_s, cs->hop_w += (uint64_t)cnt * s->hop_w;
+        cs->chip += (uint64_t)cnt * s->chip;
+        a->tick_lat[s->core] += (double)cnt * s->ndest * hw->msg_out.latency.v;
+        out->part[MYL_E_NETWORK] += cnt * s->net_energy;
+        cs->energy += cnt * s->net_energy;
+        if (s->ndest && s->route_lat > net_lat)
+            net_lat = s->route_lat;
+        /* and what they do where they arrive */
+        const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
+        for (uint32_t k = 0; k < s->ndest; k++) {
+            const dest *dd = &a->dests[s->first + k];
+            myl_core_counts *cd = &a->cc[dd->core];
+            uint64_t ops = (uint64_t)dd->nsyn * cnt;
+            cd->synop += ops;
+            cd->msg_in += cnt;
+            a->tick_lat[dd->core] += cnt * hw->msg_in.latency.v;
+            if (syn) {
+                out->part[MYL_E_SYNAPSE] += ops * syn->spike.energy.v;
+                cd->energy += ops * syn->spike.energy.v;
+                a->tick_lat[dd->core] += ops * syn->spike.latency.v;
+            }
+        }
+    }
+    double slow = 0;
+    for (uint32_t k = 0; k < a->ncores; k++) {
+        a->cc[k].busy += a->tick_lat[k];
+        if (a->tick_lat[k] > slow)
+            slow = a->tick_lat[k], out->slowest_core = k;
+    }
+    out->core_latency = slow;
+    out->net_latency = net_lat;
+    out->sync_latency = a->sync;
+    out->latency = slow + net_lat + a->sync;
+    /* a chip with a real-time step takes that long per tick however little it does */
+    double step = hw->tick_period.v > out->latency ? hw->tick_period.v : out->latency;
+    out->part[MYL_E_STATIC] = hw->static_power.v * a->chips * step;
+    for (int p = 0; p < MYL_E_PARTS; p++) {
+        out->energy += out->part[p];
+        a->tot.part[p] += out->part[p];
+    }
+    a->tot.energy += out->energy;
+    a->tot.sim_time += step;
+    a->tot.ticks++;
+}
+
+void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t)
+{
+    *t = a->tot;
+    for (uint32_t k = 0; k < a->ncores; k++) {
+        const myl_core_counts *c = &a->cc[k];
+        t->synops += c->synop;
+        t->spikes += c->spike;
+        t->messages += c->msg_out;
+        t->hops += c->hop_n + c->hop_e + c->hop_s + c->hop_w;
+        t->chip_hops += c->chip;
+        t->updates += c->update;
+    }
+    t->accesses = (uint64_t)a->n * a->tot.ticks;
+    t->mean_power = t->sim_time > 0 ? t->energy / t->sim_time : 0;
+    t->energy_per_tick = t->ticks ? t->energy / t->ticks : 0;
+}
+
+uint32_t myl_acct_ncores(const myl_acct *a)
+{
+    return a->ncores;
+}
+
+const myl_core_counts *myl_acct_core(const myl_acct *a, uint32_t core)
+{
+    return core < a->ncores ? &a->cc[core] : NULL;
+}
