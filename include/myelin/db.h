@@ -14,12 +14,13 @@
 #ifndef MYELIN_DB_H
 #define MYELIN_DB_H
 
+#include "myelin/counts.h"
 #include "myelin/err.h"
 #include "myelin/sim.h"
 
 #include <stdint.h>
 
-#define MYL_DB_SCHEMA_VERSION 1
+#define MYL_DB_SCHEMA_VERSION 2
 
 typedef struct myl_db myl_db;
 
@@ -27,6 +28,13 @@ typedef struct myl_db myl_db;
 int myl_db_open(const char *path, myl_db **out, myl_diag *d);
 void myl_db_close(myl_db *db);
 const char *myl_db_path(const myl_db *db);
+
+/* Where one core of a hardware run sits and how full it is. */
+typedef struct myl_db_core {
+    uint32_t chip, tile_x, tile_y, slot;
+    uint32_t neurons, axons_in, axons_out, max_fanin;
+    uint64_t synapses, syn_bits;
+} myl_db_core;
 
 typedef struct myl_run_desc {
     const char *command;      /* "run", "compare" */
@@ -42,6 +50,11 @@ typedef struct myl_run_desc {
     uint64_t ticks;           /* planned */
     uint64_t neurons, synapses;
     double build_s;
+    /* hardware runs: the mapping */
+    const char *mapping;          /* strategy name */
+    uint32_t ncores, nchips;
+    const myl_db_core *cores;     /* [ncores] */
+    const uint32_t *neuron_core;  /* [neurons] */
 } myl_run_desc;
 
 /* Population table of a run: names and sizes, in network order. */
@@ -58,6 +71,11 @@ typedef struct myl_run_totals {
     double wall_s;            /* simulation loop only */
     uint64_t peak_rss;        /* bytes */
     const uint64_t *neuron_spikes; /* per neuron (myl_sim_spike_counts), or NULL */
+    /* hardware runs */
+    int have_hw;
+    double energy, part[MYL_E_PARTS]; /* J */
+    double chip_time, mean_power;     /* s, W */
+    const myl_core_counts *core;      /* [desc ncores] */
 } myl_run_totals;
 
 typedef struct myl_db_run myl_db_run;
@@ -70,6 +88,8 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
 /* Account for one tick (copies what it needs). Never blocks on the disk unless the writer has
  * fallen a whole queue behind. */
 int myl_db_run_tick(myl_db_run *r, const myl_tick_report *t);
+/* Energy and latency of the tick last given to myl_db_run_tick (hardware runs). */
+int myl_db_run_tick_cost(myl_db_run *r, uint64_t tick, const myl_tick_cost *c);
 /* Flush, write counts and totals, set the status ("completed", "failed", "interrupted") and the
  * error text (NULL when none), join the writer, free r. Returns the first error met while
  * writing, if any. */

@@ -19,35 +19,10 @@
 #define MYELIN_ENERGY_H
 
 #include "myelin/cnet.h"
+#include "myelin/counts.h"
 #include "myelin/hw.h"
 #include "myelin/map.h"
 #include "myelin/sim.h"
-
-enum {
-    MYL_E_SYNAPSE, /* synaptic operations */
-    MYL_E_NEURON,  /* soma access and update, dendrite */
-    MYL_E_SPIKE,   /* spike generation */
-    MYL_E_NETWORK, /* messages in and out, hops, chip links */
-    MYL_E_STATIC,  /* static power over the simulated time */
-    MYL_E_PARTS
-};
-
-const char *myl_energy_part_name(int part);
-
-typedef struct myl_core_counts {
-    uint64_t access, update, spike, synop, msg_in, msg_out;
-    uint64_t hop_n, hop_e, hop_s, hop_w, chip;
-    double energy;  /* J, dynamic */
-    double busy;    /* s: sum over ticks of this core's work */
-} myl_core_counts;
-
-typedef struct myl_tick_cost {
-    double energy;               /* J, this tick, static included */
-    double part[MYL_E_PARTS];
-    double latency;              /* s */
-    double core_latency, net_latency, sync_latency;
-    uint32_t slowest_core;
-} myl_tick_cost;
 
 typedef struct myl_acct myl_acct;
 

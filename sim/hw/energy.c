@@ -43,13 +43,6 @@ struct myl_acct {
     myl_acct_totals tot;
 };
 
-const char *myl_energy_part_name(int part)
-{
-    static const char *const n[MYL_E_PARTS] = {"synapse", "neuron", "spike", "network",
-                                                "static"};
-    return part >= 0 && part < MYL_E_PARTS ? n[part] : "?";
-}
-
 void myl_acct_free(myl_acct *a)
 {
     if (!a)
@@ -66,22 +59,27 @@ void myl_acct_free(myl_acct *a)
     myl_free(a);
 }
 
+/* Collects a neuron's rows merged per destination core (rows come in core order); counts
+ * without storing once the buffer is full, so the caller can grow it and ask again. */
 typedef struct rows_ctx {
     dest *d;
     uint32_t n, cap;
+    uint32_t last; /* core of the previous row, UINT32_MAX at the start */
 } rows_ctx;
 
 static void on_row(void *ctx, uint32_t core, uint32_t nsyn, uint32_t stage)
 {
     (void)stage; /* delays are dendritic: every stage is one message */
     rows_ctx *r = ctx;
-    if (r->n && r->d[r->n - 1].core == core) {
-        r->d[r->n - 1].nsyn += nsyn;
+    if (r->n && r->last == core) {
+        if (r->n <= r->cap)
+            r->d[r->n - 1].nsyn += nsyn;
         return;
     }
     if (r->n < r->cap)
         r->d[r->n] = (dest){core, nsyn};
     r->n++;
+    r->last = core;
 }
 
 static double sync_latency(const myl_hw *hw, uint32_t tiles)
@@ -135,14 +133,14 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     /* destinations of every neuron, merged per core */
     uint64_t total = 0;
     for (uint32_t g = 0; g < a->n; g++) {
-        rc.n = 0;
+        rc.n = 0, rc.last = UINT32_MAX;
         myl_cnet_rows(c, g, on_row, &rc);
         if (rc.n > rc.cap) {
             myl_free(rc.d);
             rc.cap = rc.n * 2;
             if (!(rc.d = myl_calloc(rc.cap, sizeof *rc.d)))
                 goto fail;
-            rc.n = 0;
+            rc.n = 0, rc.last = UINT32_MAX;
             myl_cnet_rows(c, g, on_row, &rc);
         }
         a->src[g].first = total;
@@ -154,7 +152,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         goto fail;
     for (uint32_t g = 0; g < a->n; g++) {
         src_info *s = &a->src[g];
-        rc.n = 0;
+        rc.n = 0, rc.last = UINT32_MAX;
         myl_cnet_rows(c, g, on_row, &rc);
         memcpy(a->dests + s->first, rc.d, rc.n * sizeof *rc.d);
         s->core = myl_cnet_core_of(c, g);

@@ -101,6 +101,47 @@ static const char *const g_schema[] = {
     "  v REAL NOT NULL"
     ");"
     "CREATE INDEX membrane_by_run_neuron ON membrane(run_id, neuron, tick);",
+    /* version 2: runs on hardware models */
+    "ALTER TABLE runs ADD COLUMN mapping TEXT;"
+    "ALTER TABLE runs ADD COLUMN cores INTEGER;"
+    "ALTER TABLE runs ADD COLUMN chips INTEGER;"
+    "ALTER TABLE runs ADD COLUMN energy_j REAL;"
+    "ALTER TABLE runs ADD COLUMN chip_time_s REAL;"
+    "ALTER TABLE runs ADD COLUMN mean_power_w REAL;"
+    "CREATE TABLE cores ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  core INTEGER NOT NULL,"
+    "  chip INTEGER NOT NULL, tile_x INTEGER NOT NULL, tile_y INTEGER NOT NULL,"
+    "  slot INTEGER NOT NULL,"
+    "  neurons INTEGER NOT NULL, synapses INTEGER NOT NULL, syn_bits INTEGER NOT NULL,"
+    "  axons_in INTEGER NOT NULL, axons_out INTEGER NOT NULL, max_fanin INTEGER NOT NULL,"
+    "  access INTEGER, updates INTEGER, spikes INTEGER, synops INTEGER,"
+    "  msg_in INTEGER, msg_out INTEGER,"
+    "  hop_n INTEGER, hop_e INTEGER, hop_s INTEGER, hop_w INTEGER, chip_hops INTEGER,"
+    "  energy_j REAL, busy_s REAL,"
+    "  PRIMARY KEY (run_id, core)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE neuron_cores ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  neuron INTEGER NOT NULL,"
+    "  core INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, neuron)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE tick_costs ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  tick INTEGER NOT NULL,"
+    "  energy_j REAL NOT NULL,"
+    "  latency_s REAL NOT NULL,"
+    "  core_latency_s REAL NOT NULL, net_latency_s REAL NOT NULL, sync_latency_s REAL NOT NULL,"
+    "  slowest_core INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, tick)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE energy ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  part TEXT NOT NULL,"
+    "  energy_j REAL NOT NULL,"
+    "  PRIMARY KEY (run_id, part)"
+    ") WITHOUT ROWID;",
 };
 #define NSCHEMA ((int)(sizeof g_schema / sizeof g_schema[0]))
 
@@ -265,9 +306,16 @@ typedef struct v_row {
     float v;
 } v_row;
 
+typedef struct cost_row {
+    uint64_t tick;
+    myl_tick_cost c;
+} cost_row;
+
 typedef struct batch {
     tick_row *t;
     size_t nt, capt;
+    cost_row *c;
+    size_t nc, capc;
     spike_row *s;
     size_t ns, caps;
     v_row *v;
@@ -292,7 +340,8 @@ struct myl_db_run {
     int closing;
     int err;
     char errmsg[512];
-    sqlite3_stmt *ins_tick, *ins_spike, *ins_v;
+    sqlite3_stmt *ins_tick, *ins_spike, *ins_v, *ins_cost;
+    uint32_t ncores;
 };
 
 static void batch_free(batch *b)
@@ -300,6 +349,7 @@ static void batch_free(batch *b)
     if (!b)
         return;
     myl_free(b->t);
+    myl_free(b->c);
     myl_free(b->s);
     myl_free(b->v);
     myl_free(b);
@@ -342,6 +392,20 @@ static int write_batch(myl_db_run *r, batch *b)
         sqlite3_bind_int64(q, 2, (sqlite3_int64)b->s[i].tick);
         sqlite3_bind_int64(q, 3, b->s[i].neuron);
         sqlite3_bind_int64(q, 4, b->s[i].count);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        sqlite3_reset(q);
+    }
+    for (size_t i = 0; i < b->nc && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *q = r->ins_cost;
+        const myl_tick_cost *c = &b->c[i].c;
+        sqlite3_bind_int64(q, 1, r->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)b->c[i].tick);
+        sqlite3_bind_double(q, 3, c->energy);
+        sqlite3_bind_double(q, 4, c->latency);
+        sqlite3_bind_double(q, 5, c->core_latency);
+        sqlite3_bind_double(q, 6, c->net_latency);
+        sqlite3_bind_double(q, 7, c->sync_latency);
+        sqlite3_bind_int64(q, 8, c->slowest_core);
         rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         sqlite3_reset(q);
     }
@@ -404,9 +468,113 @@ static void run_free(myl_db_run *r)
     sqlite3_finalize(r->ins_tick);
     sqlite3_finalize(r->ins_spike);
     sqlite3_finalize(r->ins_v);
+    sqlite3_finalize(r->ins_cost);
     myl_free(r->pop_first);
     batch_free(r->cur);
     myl_free(r);
+}
+
+/* The mapping of a hardware run, inside the transaction that creates the run. */
+static int write_mapping(myl_db_run *r, const myl_run_desc *desc, myl_diag *d)
+{
+    sqlite3 *h = r->db->h;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(h,
+                           "INSERT INTO cores (run_id, core, chip, tile_x, tile_y, slot, neurons,"
+                           " synapses, syn_bits, axons_in, axons_out, max_fanin)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(r->db, d, "cannot record the mapping");
+    for (uint32_t c = 0; c < desc->ncores; c++) {
+        const myl_db_core *k = &desc->cores[c];
+        sqlite3_bind_int64(q, 1, r->id);
+        sqlite3_bind_int64(q, 2, c);
+        sqlite3_bind_int64(q, 3, k->chip);
+        sqlite3_bind_int64(q, 4, k->tile_x);
+        sqlite3_bind_int64(q, 5, k->tile_y);
+        sqlite3_bind_int64(q, 6, k->slot);
+        sqlite3_bind_int64(q, 7, k->neurons);
+        sqlite3_bind_int64(q, 8, (sqlite3_int64)k->synapses);
+        sqlite3_bind_int64(q, 9, (sqlite3_int64)k->syn_bits);
+        sqlite3_bind_int64(q, 10, k->axons_in);
+        sqlite3_bind_int64(q, 11, k->axons_out);
+        sqlite3_bind_int64(q, 12, k->max_fanin);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            sqlite3_finalize(q);
+            return db_fail(r->db, d, "cannot record the mapping");
+        }
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    if (!desc->neuron_core)
+        return 0;
+    if (sqlite3_prepare_v2(h, "INSERT INTO neuron_cores VALUES (?, ?, ?)", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(r->db, d, "cannot record the mapping");
+    for (uint64_t g = 0; g < desc->neurons; g++) {
+        sqlite3_bind_int64(q, 1, r->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)g);
+        sqlite3_bind_int64(q, 3, desc->neuron_core[g]);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            sqlite3_finalize(q);
+            return db_fail(r->db, d, "cannot record the mapping");
+        }
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    return 0;
+}
+
+/* Per-core counters and the energy breakdown at the end of a hardware run. */
+static int write_hw_totals(myl_db_run *r, const myl_run_totals *tot)
+{
+    sqlite3 *h = r->db->h;
+    sqlite3_stmt *q = NULL;
+    int ok = sqlite3_prepare_v2(h,
+                                "UPDATE cores SET access = ?, updates = ?, spikes = ?, synops = ?,"
+                                " msg_in = ?, msg_out = ?, hop_n = ?, hop_e = ?, hop_s = ?,"
+                                " hop_w = ?, chip_hops = ?, energy_j = ?, busy_s = ?"
+                                " WHERE run_id = ? AND core = ?",
+                                -1, &q, NULL) == SQLITE_OK;
+    for (uint32_t c = 0; ok && tot->core && c < r->ncores; c++) {
+        const myl_core_counts *k = &tot->core[c];
+        const uint64_t v[11] = {k->access, k->update, k->spike, k->synop, k->msg_in, k->msg_out,
+                                k->hop_n,  k->hop_e,  k->hop_s, k->hop_w, k->chip};
+        for (int i = 0; i < 11; i++)
+            sqlite3_bind_int64(q, i + 1, (sqlite3_int64)v[i]);
+        sqlite3_bind_double(q, 12, k->energy);
+        sqlite3_bind_double(q, 13, k->busy);
+        sqlite3_bind_int64(q, 14, r->id);
+        sqlite3_bind_int64(q, 15, c);
+        ok = sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    ok = ok && sqlite3_prepare_v2(h, "INSERT INTO energy VALUES (?, ?, ?)", -1, &q, NULL) ==
+                   SQLITE_OK;
+    for (int p = 0; ok && p < MYL_E_PARTS; p++) {
+        sqlite3_bind_int64(q, 1, r->id);
+        sqlite3_bind_text(q, 2, myl_energy_part_name(p), -1, SQLITE_STATIC);
+        sqlite3_bind_double(q, 3, tot->part[p]);
+        ok = sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    ok = ok && sqlite3_prepare_v2(h,
+                                  "UPDATE runs SET energy_j = ?, chip_time_s = ?, "
+                                  "mean_power_w = ? WHERE id = ?",
+                                  -1, &q, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_double(q, 1, tot->energy);
+        sqlite3_bind_double(q, 2, tot->chip_time);
+        sqlite3_bind_double(q, 3, tot->mean_power);
+        sqlite3_bind_int64(q, 4, r->id);
+        ok = sqlite3_step(q) == SQLITE_DONE;
+    }
+    sqlite3_finalize(q);
+    return ok ? 0 : MYL_EDB;
 }
 
 int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *pops,
@@ -447,8 +615,8 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
             h,
             "INSERT INTO runs (started_at, status, command, comparison, network, network_name,"
             " network_sha256, engine, hw, seed, dt, ticks_planned, neurons, synapses, build_s,"
-            " record, myelin_version, host, pid)"
-            " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " record, myelin_version, host, pid, mapping, cores, chips)"
+            " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             -1, &q, NULL) != SQLITE_OK) {
         rc = db_fail(db, d, "cannot record the run");
         goto fail;
@@ -473,6 +641,11 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
     sqlite3_bind_text(q, 16, MYL_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 17, host, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 18, (sqlite3_int64)getpid());
+    if (desc->mapping) {
+        sqlite3_bind_text(q, 19, desc->mapping, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 20, desc->ncores);
+        sqlite3_bind_int64(q, 21, desc->nchips);
+    }
     if (sqlite3_step(q) != SQLITE_DONE) {
         rc = db_fail(db, d, "cannot record the run");
         goto fail;
@@ -502,6 +675,9 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
     }
     sqlite3_finalize(q);
     q = NULL;
+    if (desc->cores && (rc = write_mapping(r, desc, d)))
+        goto fail;
+    r->ncores = desc->cores ? desc->ncores : 0;
     if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = db_fail(db, d, "cannot record the run");
         goto fail;
@@ -511,7 +687,9 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
         sqlite3_prepare_v2(h, "INSERT INTO spikes VALUES (?, ?, ?, ?)", -1, &r->ins_spike,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h, "INSERT INTO membrane VALUES (?, ?, ?, ?)", -1, &r->ins_v,
-                           NULL) != SQLITE_OK) {
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "INSERT INTO tick_costs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
+                           &r->ins_cost, NULL) != SQLITE_OK) {
         rc = db_fail(db, d, "cannot prepare statements");
         /* the run row exists: mark it failed rather than leave it 'running' */
         sqlite3_exec(h, "UPDATE runs SET status = 'failed' WHERE id = last_insert_rowid()", NULL,
@@ -571,13 +749,22 @@ int myl_db_run_tick(myl_db_run *r, const myl_tick_report *t)
         for (uint32_t i = 0; i < t->nv; i++)
             b->v[b->nv++] = (v_row){t->tick, t->v_gid[i], t->v[i]};
     }
-    if (b->nt + b->ns + b->nv >= BATCH_ROWS) {
+    if (b->nt + b->ns + b->nv + b->nc >= BATCH_ROWS) {
         batch *nb = myl_calloc(1, sizeof *nb);
         if (!nb)
             return MYL_ENOMEM;
         r->cur = nb;
         return enqueue(r, b);
     }
+    return 0;
+}
+
+int myl_db_run_tick_cost(myl_db_run *r, uint64_t tick, const myl_tick_cost *c)
+{
+    batch *b = r->cur;
+    if (grow((void **)&b->c, &b->capc, b->nc + 1, sizeof *b->c))
+        return MYL_ENOMEM;
+    b->c[b->nc++] = (cost_row){tick, *c};
     return 0;
 }
 
@@ -589,7 +776,7 @@ int myl_db_run_end(myl_db_run *r, const myl_run_totals *tot, const char *status,
     int rc = 0;
     batch *b = r->cur;
     r->cur = NULL;
-    if (b && (b->nt || b->ns || b->nv))
+    if (b && (b->nt || b->ns || b->nv || b->nc))
         rc = enqueue(r, b);
     else
         batch_free(b);
@@ -674,6 +861,8 @@ int myl_db_run_end(myl_db_run *r, const myl_run_totals *tot, const char *status,
         ok = 0;
     }
     sqlite3_finalize(q);
+    if (ok && tot->have_hw)
+        ok = write_hw_totals(r, tot) == 0;
     if (ok)
         ok = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (!ok) {
