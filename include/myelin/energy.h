@@ -13,7 +13,8 @@
  * Latency of a tick = the slowest core (sum of its counts x latency per operation) + the longest
  * route taken that tick + the barrier synchronisation for the tiles in use. Spike sources stand
  * for input arriving at the chip: they cost what the model's `input` soma costs (nothing when it
- * has none), and their messages and hops are charged like any other.
+ * has none), and their messages and hops are charged like any other. A cost the model marks as
+ * unknown counts as 0 and is named in the totals whenever the run used that operation.
  */
 #ifndef MYELIN_ENERGY_H
 #define MYELIN_ENERGY_H
@@ -41,6 +42,9 @@ typedef struct myl_acct_totals {
     double mean_power;           /* W */
     double energy_per_tick;
     uint64_t synops, spikes, messages, hops, chip_hops, updates, accesses;
+    /* operations the run performed whose cost the model gives as unknown: they are counted
+     * at 0, and named here ("chip-to-chip hop energy (14 crossings)"), empty when none */
+    char unknown[256];
 } myl_acct_totals;
 
 void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t);

@@ -30,6 +30,7 @@ typedef enum myl_model {
     MYL_MODEL_POISSON,     /* spike source: Poisson process */
     MYL_MODEL_REGULAR,     /* spike source: regular period and phase */
     MYL_MODEL_SPIKE_TIMES, /* spike source: explicit spike times */
+    MYL_MODEL_EVENTS,      /* spike source: events of a recorded or live stream (replay.h) */
     MYL_MODEL_COUNT
 } myl_model;
 

@@ -9,6 +9,7 @@
 
 #include "myelin/err.h"
 #include "myelin/net.h"
+#include "myelin/replay.h"
 
 #include <stddef.h>
 
@@ -19,6 +20,11 @@ typedef struct myl_netfile {
     char *description;
     char sha256[65];  /* hex digest of the file's bytes */
     int has_duration; /* run.duration was given */
+    myl_binding *inputs; /* `inputs:`: streams bound to events populations */
+    size_t ninputs;
+    char **outputs;      /* `outputs:`: populations whose spikes --output streams */
+    size_t noutputs;
+    char *dir;           /* the network file's directory, for relative paths */
 } myl_netfile;
 
 /* Read and check a network file. MYL_EPARSE (bad content), MYL_EIO (unreadable), MYL_ENOMEM. */

@@ -5,6 +5,9 @@
 
 #include "myelin/cnet.h"
 #include "myelin/db.h"
+#include "myelin/energy.h"
+#include "myelin/hw.h"
+#include "myelin/map.h"
 #include "myelin/netfile.h"
 #include "myelin/sim.h"
 
@@ -24,6 +27,10 @@ typedef struct cli_common {
     uint64_t seed;
     int record_spikes;
     int quiet;
+    const char *hw;       /* hardware model, or NULL */
+    const char *input;    /* --input: overrides the first binding's stream */
+    const char *mapping;  /* mapping file, or NULL */
+    myl_map_strategy strategy;
 } cli_common;
 
 /* Long options shared by run and compare; see cli_common_parse. */
@@ -31,6 +38,8 @@ typedef struct cli_common {
     {"ticks", required_argument, NULL, 'n'}, {"duration", required_argument, NULL, 'T'},         \
         {"seed", required_argument, NULL, 's'}, {"db", required_argument, NULL, 'd'},             \
         {"record", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},               \
+        {"hw", required_argument, NULL, 'H'}, {"strategy", required_argument, NULL, 'S'},         \
+        {"mapping", required_argument, NULL, 'M'}, {"input", required_argument, NULL, 'I'},      \
         {"help", no_argument, NULL, 'h'}
 
 /* Handle one of the common options; returns 1 if it was one, 0 if not, -1 on a bad value
@@ -44,14 +53,23 @@ void cli_error(const myl_diag *d, int rc, const char *what);
 
 typedef struct cli_job {
     myl_netfile *nf;
+    myl_hw *hw;    /* with --hw */
+    myl_map *map;  /* with --hw */
     myl_cnet *cn;
     uint64_t ticks;
     uint64_t seed;
     double dt;
+    int until_end;         /* run until the bound streams end */
+    const char *input;     /* --input */
 } cli_job;
 
-/* Load, override and compile. Prints the error and returns an exit code (0 on success). */
+/* Load, override, map (with --hw) and compile. Prints the error and returns an exit code (0 on
+ * success). */
 int cli_job_prepare(cli_job *j, const cli_common *c);
+/* The same without compiling (myelin map). */
+int cli_job_prepare_map(cli_job *j, const cli_common *c);
+/* Record a mapping as a run of zero ticks. */
+int cli_record_mapping(const cli_job *j, myl_db *db, int64_t *run_id, myl_diag *d);
 void cli_job_release(cli_job *j);
 
 /* What one engine run measured. */
@@ -61,6 +79,9 @@ typedef struct cli_result {
     uint64_t spikes, syn_events, syn_evals, updates, input_events;
     uint64_t *pop_spikes; /* per population, caller frees */
     uint64_t *tick_hash;  /* per tick, if asked for */
+    myl_acct_totals hw;   /* with --hw */
+    int have_hw;
+    uint64_t stream_events, stream_dropped; /* replayed input */
     double wall_s;
     size_t engine_bytes;
     uint64_t peak_rss;
@@ -86,5 +107,13 @@ double cli_now(void);
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_hw(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+
+/* Print the mapping's utilisation table. */
+void cli_print_mapping(const cli_job *j, FILE *f);
+/* Print energy and latency totals. */
+void cli_print_energy(const cli_job *j, const cli_result *r, FILE *f);
 
 #endif

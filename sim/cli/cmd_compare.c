@@ -170,11 +170,14 @@ int cmd_compare(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     uint64_t diff = UINT64_MAX;
-    for (uint64_t t = 0; t < j.ticks; t++)
+    if (ev.ticks != de.ticks)
+        diff = ev.ticks < de.ticks ? ev.ticks : de.ticks;
+    for (uint64_t t = 0; t < ev.ticks && t < de.ticks; t++)
         if (ev.tick_hash[t] != de.tick_hash[t]) {
             diff = t;
             break;
         }
+    j.ticks = ev.ticks;
 
     if (!c.quiet) {
         myl_cnet_info info;

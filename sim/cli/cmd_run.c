@@ -24,6 +24,10 @@ static void usage(FILE *f)
             "  --db FILE              results database (default: myelin.db)\n"
             "  --record counts|spikes counts per neuron and tick (default), or also every\n"
             "                         spike and recorded membrane potential\n"
+            "  --hw NAME|FILE         map onto a hardware model and estimate energy and\n"
+            "                         latency (myelin hw list)\n"
+            "  --strategy S           mapping: fill (default), balance or locality\n"
+            "  --mapping FILE         an explicit mapping instead\n"
             "  --quiet                print nothing but errors\n"
             "  --help                 this text\n"
             "\n"
@@ -67,6 +71,11 @@ static void summary(const cli_job *j, myl_engine e, const cli_result *r, const c
     printf("\n  memory      %s peak (synapses %s, engine %s)\n",
            cli_bytes(r->peak_rss, a, sizeof a), cli_bytes(info.bytes_syn, b, sizeof b),
            cli_bytes(r->engine_bytes, c, sizeof c));
+    if (j->hw) {
+        printf("\n");
+        cli_print_mapping(j, stdout);
+        cli_print_energy(j, r, stdout);
+    }
     if (db && r->run_id)
         printf("  results     %s, run %lld:  sqlite3 %s \"SELECT * FROM runs WHERE id = %lld\"\n",
                db, (long long)r->run_id, db, (long long)r->run_id);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "myelin/alloc.h"
+#include "myelin/replay.h"
 #include "myelin/units.h"
 
 #include <errno.h>
@@ -162,12 +163,43 @@ int cli_common_opt(cli_common *c, int opt, const char *arg, const char *cmd)
     case 'q':
         c->quiet = 1;
         return 1;
+    case 'H':
+        c->hw = arg;
+        return 1;
+    case 'I':
+        c->input = arg;
+        return 1;
+    case 'M':
+        c->mapping = arg;
+        c->strategy = MYL_MAP_EXPLICIT;
+        return 1;
+    case 'S':
+        if (myl_map_strategy_from_name(arg, &c->strategy) || c->strategy == MYL_MAP_EXPLICIT) {
+            fprintf(stderr,
+                    "myelin %s: --strategy wants fill, balance or locality (or --mapping FILE), "
+                    "not '%s'\n",
+                    cmd, arg);
+            return -1;
+        }
+        return 1;
     default:
         return 0;
     }
 }
 
+static int job_prepare(cli_job *j, const cli_common *c, int compile);
+
 int cli_job_prepare(cli_job *j, const cli_common *c)
+{
+    return job_prepare(j, c, 1);
+}
+
+int cli_job_prepare_map(cli_job *j, const cli_common *c)
+{
+    return job_prepare(j, c, 0);
+}
+
+static int job_prepare(cli_job *j, const cli_common *c, int compile)
 {
     memset(j, 0, sizeof *j);
     myl_diag d = {0};
@@ -199,8 +231,49 @@ int cli_job_prepare(cli_job *j, const cli_common *c)
         j->ticks = c->ticks;
     if (c->have_seed)
         j->seed = c->seed;
+    j->input = c->input;
+    if (c->input && j->nf->ninputs == 0) {
+        fprintf(stderr, "myelin: --input %s: the network has no `inputs:` binding to feed\n",
+                c->input);
+        cli_job_release(j);
+        return EXIT_USAGE;
+    }
+    /* with a stream bound and no duration given, run until the streams end */
+    j->until_end = j->nf->ninputs && !j->nf->has_duration && !c->ticks && c->duration <= 0;
+    myl_layout lay = {0};
+    if (c->hw) {
+        if ((rc = myl_hw_load(c->hw, &j->hw, &d))) {
+            cli_error(&d, rc, c->hw);
+            cli_job_release(j);
+            return cli_exit_code(rc);
+        }
+        myl_map_opts mo = {.strategy = c->strategy, .seed = j->seed};
+        uint32_t *explicit_cores = NULL;
+        if (c->mapping && (rc = myl_map_read_file(c->mapping, net, j->hw, &explicit_cores, &d))) {
+            cli_error(&d, rc, c->mapping);
+            cli_job_release(j);
+            return cli_exit_code(rc);
+        }
+        mo.core_of = explicit_cores;
+        rc = myl_map_build(net, j->hw, &mo, &j->map, &d);
+        free(explicit_cores);
+        if (rc || (rc = myl_map_layout(j->map, &lay))) {
+            cli_error(&d, rc, "mapping the network");
+            cli_job_release(j);
+            return cli_exit_code(rc);
+        }
+    } else if (c->mapping || c->strategy != MYL_MAP_FILL) {
+        fprintf(stderr, "myelin: --mapping and --strategy need --hw\n");
+        cli_job_release(j);
+        return EXIT_USAGE;
+    }
+    if (!compile) {
+        myl_layout_release(&lay);
+        return 0;
+    }
     myl_compile_opts o = {.seed = j->seed};
-    rc = myl_net_compile(net, NULL, &o, &j->cn, &d);
+    rc = myl_net_compile(net, c->hw ? &lay : NULL, &o, &j->cn, &d);
+    myl_layout_release(&lay);
     if (rc) {
         cli_error(&d, rc, "compiling the network");
         cli_job_release(j);
@@ -212,6 +285,8 @@ int cli_job_prepare(cli_job *j, const cli_common *c)
 void cli_job_release(cli_job *j)
 {
     myl_cnet_free(j->cn);
+    myl_map_free(j->map);
+    myl_hw_free(j->hw);
     myl_netfile_free(j->nf);
     memset(j, 0, sizeof *j);
 }
@@ -239,9 +314,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     myl_cnet_info info;
     myl_cnet_info_get(j->cn, &info);
     res->pop_spikes = calloc(npops, sizeof *res->pop_spikes);
-    if (hashes)
-        res->tick_hash = calloc(j->ticks ? j->ticks : 1, sizeof *res->tick_hash);
-    if (!res->pop_spikes || (hashes && !res->tick_hash))
+    size_t caphash = 0;
+    if (!res->pop_spikes)
         return MYL_ENOMEM;
     /* neuron -> population, for per-population counts */
     uint64_t *pop_end = calloc(npops, sizeof *pop_end);
@@ -250,16 +324,74 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     for (uint32_t p = 0; p < npops; p++)
         pop_end[p] = myl_net_pop_first(net, p) + myl_net_pop_size(net, p);
 
-    myl_sim *sim = NULL;
-    int rc = myl_sim_new(j->cn, e, &sim);
+    /* streams bound to events populations */
+    size_t nin = j->nf->ninputs;
+    myl_reader **rd = calloc(nin ? nin : 1, sizeof *rd);
+    myl_replay **rp = calloc(nin ? nin : 1, sizeof *rp);
+    if (!rd || !rp) {
+        free(rd), free(rp), free(pop_end);
+        return MYL_ENOMEM;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < nin && !rc; i++) {
+        const myl_binding *b = &j->nf->inputs[i];
+        const char *src = i == 0 && j->input ? j->input : b->source;
+        char path[4200];
+        if (!src) {
+            rc = myl_diag_fail(d, MYL_EINVAL,
+                               "%s: the binding of '%s' names no trace; give one with --input",
+                               b->where, b->population);
+            break;
+        }
+        if (src[0] == '/' || (i == 0 && j->input))
+            snprintf(path, sizeof path, "%s", src);
+        else
+            snprintf(path, sizeof path, "%s/%s", j->nf->dir, src);
+        if ((rc = myl_reader_open_file(path, &b->opts, &rd[i], d)) ||
+            (rc = myl_replay_new(b, rd[i], j->nf->net, &rp[i], d)))
+            break;
+    }
     if (rc) {
-        free(pop_end);
+        for (size_t i = 0; i < nin; i++)
+            myl_replay_free(rp[i]), myl_reader_close(rd[i]);
+        free(rd), free(rp), free(pop_end);
+        return rc;
+    }
+
+    myl_sim *sim = NULL;
+    rc = myl_sim_new(j->cn, e, &sim);
+    if (rc) {
+        for (size_t i = 0; i < nin; i++)
+            myl_replay_free(rp[i]), myl_reader_close(rd[i]);
+        free(rd), free(rp), free(pop_end);
         return myl_diag_fail(d, rc, "cannot start the %s engine: %s", myl_engine_name(e),
                              myl_strerror(rc));
     }
     res->engine_bytes = myl_sim_memory(sim);
+    myl_acct *acct = NULL;
+    if (j->hw && (rc = myl_acct_new(j->cn, j->map, j->hw, NULL, &acct))) {
+        myl_sim_free(sim);
+        free(pop_end);
+        return rc;
+    }
 
     myl_db_run *dr = NULL;
+    myl_db_core *cores = NULL;
+    if (db && j->map) {
+        cores = calloc(j->map->ncores ? j->map->ncores : 1, sizeof *cores);
+        if (!cores) {
+            myl_acct_free(acct);
+            myl_sim_free(sim);
+            free(pop_end);
+            return MYL_ENOMEM;
+        }
+        for (uint32_t c = 0; c < j->map->ncores; c++) {
+            const myl_core_use *u = &j->map->use[c];
+            cores[c] = (myl_db_core){j->map->chip[c], j->map->tile_x[c], j->map->tile_y[c],
+                                     j->map->slot[c], u->neurons, u->axons_in, u->axons_out,
+                                     u->max_fanin, u->synapses, u->syn_bits};
+        }
+    }
     if (db) {
         myl_run_pop *pops = calloc(npops, sizeof *pops);
         if (!pops) {
@@ -276,6 +408,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
                              .network_name = j->nf->name,
                              .network_sha256 = j->nf->sha256,
                              .engine = myl_engine_name(e),
+                             .hw = j->hw ? j->hw->name : NULL,
                              .record = record_spikes ? "spikes" : "counts",
                              .comparison = comparison,
                              .seed = j->seed,
@@ -284,9 +417,18 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
                              .neurons = info.nneurons,
                              .synapses = info.nsyn,
                              .build_s = info.build_s};
+        if (j->map) {
+            desc.mapping = myl_map_strategy_name(j->map->strategy);
+            desc.ncores = j->map->ncores;
+            desc.nchips = j->map->nchips;
+            desc.cores = cores;
+            desc.neuron_core = j->map->core_of;
+        }
         rc = myl_db_run_begin(db, &desc, pops, npops, record_spikes, &dr, &res->run_id, d);
         free(pops);
+        free(cores);
         if (rc) {
+            myl_acct_free(acct);
             myl_sim_free(sim);
             free(pop_end);
             return rc;
@@ -295,12 +437,27 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
 
     double t0 = cli_now(), last = t0;
     myl_tick_report r;
-    uint64_t t;
-    for (t = 0; t < j->ticks && !rc; t++) {
+    myl_tick_cost cost;
+    uint64_t t, limit = j->until_end ? UINT64_MAX : j->ticks, drain = UINT64_MAX;
+    myl_cnet_info ci;
+    myl_cnet_info_get(j->cn, &ci);
+    for (t = 0; t < limit && !rc; t++) {
         if (cli_stop) {
             res->interrupted = 1;
             break;
         }
+        int all_ended = 1;
+        for (size_t i = 0; i < nin && !rc; i++) {
+            int ended = 0;
+            rc = myl_replay_tick(rp[i], sim, t, &ended, d);
+            all_ended &= ended;
+        }
+        if (rc)
+            break;
+        if (j->until_end && all_ended && drain == UINT64_MAX)
+            drain = t + ci.max_delay; /* let the last spikes arrive */
+        if (t > drain)
+            break;
         rc = myl_sim_step(sim, &r);
         if (rc) {
             myl_diag_fail(d, rc, "tick %llu: %s", (unsigned long long)t, myl_strerror(rc));
@@ -311,21 +468,40 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         res->syn_evals += r.syn_evals;
         res->updates += r.updates;
         res->input_events += r.input_events;
+        if (acct)
+            myl_acct_tick(acct, &r, &cost);
         if (hashes) {
             uint64_t h = 0x243F6A8885A308D3ull;
             for (uint32_t i = 0; i < r.nspiking; i++)
                 h = mix64(mix64(h, r.spike[i]), r.count[i]);
+            if (t >= caphash) {
+                size_t cap = caphash ? caphash * 2 : 4096;
+                uint64_t *nh = realloc(res->tick_hash, cap * sizeof *nh);
+                if (!nh) {
+                    rc = MYL_ENOMEM;
+                    break;
+                }
+                res->tick_hash = nh;
+                caphash = cap;
+            }
             res->tick_hash[t] = h;
         }
-        if (dr && (rc = myl_db_run_tick(dr, &r)))
+        if (dr && acct && (rc = myl_db_run_tick_cost(dr, t, &cost)))
+            myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t,
+                          myl_strerror(rc));
+        if (!rc && dr && (rc = myl_db_run_tick(dr, &r)))
             myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t,
                           myl_strerror(rc));
         if (progress && (t & 63) == 0) {
             double now = cli_now();
             if (now - last > 0.5) {
-                fprintf(stderr, "\r  %s engine: tick %llu of %llu (%.0f%%)   ",
-                        myl_engine_name(e), (unsigned long long)t, (unsigned long long)j->ticks,
-                        100.0 * t / j->ticks);
+                if (j->until_end)
+                    fprintf(stderr, "\r  %s engine: tick %llu (until the input ends)   ",
+                            myl_engine_name(e), (unsigned long long)t);
+                else
+                    fprintf(stderr, "\r  %s engine: tick %llu of %llu (%.0f%%)   ",
+                            myl_engine_name(e), (unsigned long long)t,
+                            (unsigned long long)j->ticks, 100.0 * t / j->ticks);
                 last = now;
             }
         }
@@ -334,6 +510,20 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     if (progress && last != t0)
         fprintf(stderr, "\r%60s\r", "");
     res->ticks = t;
+    for (size_t i = 0; i < nin; i++) {
+        myl_replay_stats rs;
+        myl_replay_get_stats(rp[i], &rs);
+        res->stream_events += rs.events;
+        res->stream_dropped += rs.dropped;
+        myl_replay_free(rp[i]);
+        myl_reader_close(rd[i]);
+    }
+    free(rd);
+    free(rp);
+    if (acct) {
+        myl_acct_get_totals(acct, &res->hw);
+        res->have_hw = 1;
+    }
     res->peak_rss = cli_peak_rss();
     res->engine_bytes = myl_sim_memory(sim);
     const uint64_t *nspk = myl_sim_spike_counts(sim);
@@ -351,13 +541,108 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
                               .wall_s = res->wall_s,
                               .peak_rss = res->peak_rss,
                               .neuron_spikes = nspk};
+        if (acct) {
+            tot.have_hw = 1;
+            tot.energy = res->hw.energy;
+            memcpy(tot.part, res->hw.part, sizeof tot.part);
+            tot.chip_time = res->hw.sim_time;
+            tot.mean_power = res->hw.mean_power;
+            tot.core = myl_acct_core(acct, 0);
+        }
         const char *status = rc ? "failed" : res->interrupted ? "interrupted" : "completed";
         int rc2 = myl_db_run_end(dr, &tot, status, rc ? d->msg : NULL, d);
         if (!rc)
             rc = rc2;
     }
     myl_sim_free(sim);
+    myl_acct_free(acct);
     if (!rc && res->interrupted)
         rc = MYL_EINTR;
     return rc;
+}
+
+static const char *si(double v, const char *unit, char *buf, size_t n)
+{
+    static const struct {
+        double f;
+        const char *p;
+    } pre[] = {{1, ""}, {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}, {1e-15, "f"}};
+    double a = v < 0 ? -v : v;
+    size_t i = 0;
+    while (i + 1 < sizeof pre / sizeof pre[0] && a < pre[i].f)
+        i++;
+    if (a == 0)
+        i = 0;
+    snprintf(buf, n, "%.4g %s%s", v / pre[i].f, pre[i].p, unit);
+    return buf;
+}
+
+void cli_print_energy(const cli_job *j, const cli_result *r, FILE *f)
+{
+    if (!r->have_hw)
+        return;
+    const myl_acct_totals *t = &r->hw;
+    char a[32], b[32], c[32];
+    fprintf(f, "  energy      %s total, %s per tick, mean power %s\n", si(t->energy, "J", a, 32),
+            si(t->energy_per_tick, "J", b, 32), si(t->mean_power, "W", c, 32));
+    fprintf(f, "              ");
+    for (int p = 0; p < MYL_E_PARTS; p++)
+        fprintf(f, "%s%s %s (%.0f%%)", p ? ", " : "", myl_energy_part_name(p),
+                si(t->part[p], "J", a, 32), t->energy > 0 ? 100 * t->part[p] / t->energy : 0);
+    fprintf(f, "\n  chip time   %s simulated on %s (%s per tick)\n", si(t->sim_time, "s", a, 32),
+            j->hw->name, si(t->ticks ? t->sim_time / t->ticks : 0, "s", b, 32));
+    char d[32], e[32];
+    fprintf(f, "  operations  %s synaptic, %s spikes, %s messages, %s hops, %s chip crossings\n",
+            cli_num(t->synops, a, 32), cli_num(t->spikes, b, 32), cli_num(t->messages, c, 32),
+            cli_num(t->hops, d, 32), cli_num(t->chip_hops, e, 32));
+    if (t->unknown[0])
+        fprintf(f, "  note        %s gives no figure for some costs of: %s; they count as 0 "
+                   "(myelin hw show %s)\n",
+                j->hw->name, t->unknown, j->hw->name);
+}
+
+int cli_record_mapping(const cli_job *j, myl_db *db, int64_t *run_id, myl_diag *d)
+{
+    const myl_net *net = j->nf->net;
+    const myl_map *m = j->map;
+    uint32_t npops = myl_net_npops(net);
+    myl_run_pop *pops = calloc(npops, sizeof *pops);
+    myl_db_core *cores = calloc(m->ncores ? m->ncores : 1, sizeof *cores);
+    if (!pops || !cores) {
+        free(pops), free(cores);
+        return MYL_ENOMEM;
+    }
+    for (uint32_t p = 0; p < npops; p++)
+        pops[p] = (myl_run_pop){myl_net_pop_name(net, p), myl_model_name(myl_net_pop_model(net, p)),
+                                myl_net_pop_size(net, p), myl_net_pop_first(net, p)};
+    for (uint32_t c = 0; c < m->ncores; c++) {
+        const myl_core_use *u = &m->use[c];
+        cores[c] = (myl_db_core){m->chip[c], m->tile_x[c], m->tile_y[c], m->slot[c], u->neurons,
+                                 u->axons_in, u->axons_out, u->max_fanin, u->synapses,
+                                 u->syn_bits};
+    }
+    myl_run_desc desc = {.command = "map",
+                         .network = j->nf->path,
+                         .network_name = j->nf->name,
+                         .network_sha256 = j->nf->sha256,
+                         .engine = "none",
+                         .record = "counts",
+                         .hw = j->hw->name,
+                         .seed = j->seed,
+                         .dt = j->dt,
+                         .ticks = 0,
+                         .neurons = myl_net_nneurons(net),
+                         .synapses = m->nsyn,
+                         .mapping = myl_map_strategy_name(m->strategy),
+                         .ncores = m->ncores,
+                         .nchips = m->nchips,
+                         .cores = cores,
+                         .neuron_core = m->core_of};
+    myl_db_run *dr;
+    int rc = myl_db_run_begin(db, &desc, pops, npops, 0, &dr, run_id, d);
+    free(pops), free(cores);
+    if (rc)
+        return rc;
+    myl_run_totals tot = {0};
+    return myl_db_run_end(dr, &tot, "completed", NULL, d);
 }

@@ -17,6 +17,9 @@ static void usage(FILE *f)
             "  run [NET.yaml]       simulate a network and record results (default command)\n"
             "  compare NET.yaml     run the event and dense engines, check they agree, compare "
             "work\n"
+            "  map NET.yaml --hw H  place a network on a chip's cores and show how it fits\n"
+            "  hw list|show NAME    the hardware models and their figures\n"
+            "  trace info|convert   look into event streams and convert them\n"
             "  help                 this text\n"
             "  version              print the version\n"
             "\n"
@@ -40,6 +43,15 @@ int main(int argc, char **argv)
         argv[1] = compare_name;
         return cmd_compare(argc - 1, argv + 1);
     }
+    static char map_name[] = "myelin map";
+    if (strcmp(cmd, "map") == 0) {
+        argv[1] = map_name;
+        return cmd_map(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "hw") == 0)
+        return cmd_hw(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return cmd_trace(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return EXIT_OK;

@@ -92,6 +92,8 @@ static uint16_t pop_max_count(const myl__pop *p)
     switch (p->model) {
     case MYL_MODEL_POISSON:
         return MYL_POISSON_KMAX;
+    case MYL_MODEL_EVENTS:
+        return MYL_MAX_COUNT; /* a stream may put many events on one neuron in one tick */
     case MYL_MODEL_SPIKE_TIMES: {
         uint32_t best = p->ntimes ? 1 : 0, run = 0;
         for (size_t j = 0; j < p->ntimes; j++) {

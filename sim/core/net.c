@@ -36,6 +36,7 @@ static const struct {
     [MYL_MODEL_POISSON] = {"poisson", 1, PB(MYL_P_RATE)},
     [MYL_MODEL_REGULAR] = {"regular", 1, PB(MYL_P_PERIOD) | PB(MYL_P_PHASE)},
     [MYL_MODEL_SPIKE_TIMES] = {"spike_times", 1, 0},
+    [MYL_MODEL_EVENTS] = {"events", 1, 0},
 };
 
 static const char *const g_param_names[MYL_P_COUNT] = {

@@ -20,8 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct inj {
+    uint32_t local;
+    uint32_t count;
+} inj;
+
 typedef struct core_rt {
     myl__nstate st;
+    inj *inj;                /* spikes injected for the next tick (events populations) */
+    size_t ninj, capinj;
     double *ring_e, *ring_i; /* event: [ring][n]; dense: [1][n]; whole numbers of weight units */
     uint8_t *act;            /* not at a fixed point of the no-input dynamics */
     size_t *cursor;          /* per segment: spike_times position */
@@ -105,6 +112,7 @@ void myl_sim_free(myl_sim *s)
             myl_afree(r->st.out);
             myl_free(r->cursor);
             myl_free(r->seg_active);
+            myl_free(r->inj);
         }
     myl_free(s->rt);
     myl_free(s->fast);
@@ -268,6 +276,61 @@ myl_engine myl_sim_engine(const myl_sim *s)
 size_t myl_sim_memory(const myl_sim *s)
 {
     return s->bytes + (s->sched ? myl_sched_memory(s->sched) : 0);
+}
+
+int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count)
+{
+    const myl_cnet *c = s->c;
+    if (gid >= c->n || count == 0)
+        return count == 0 ? 0 : MYL_EINVAL;
+    uint32_t k = c->core_of[gid], l = c->local_of[gid];
+    const myl__core *C = &c->core[k];
+    int ok = 0;
+    for (uint32_t g = 0; g < C->nseg && !ok; g++)
+        ok = C->seg[g].model == MYL_MODEL_EVENTS && l >= C->seg[g].lo &&
+             l < C->seg[g].lo + C->seg[g].n;
+    if (!ok)
+        return MYL_EINVAL;
+    core_rt *rt = &s->rt[k];
+    if (rt->ninj == rt->capinj) {
+        size_t cap = rt->capinj ? rt->capinj * 2 : 256;
+        inj *v = myl_reallocarray(rt->inj, cap, sizeof *v);
+        if (!v)
+            return MYL_ENOMEM;
+        rt->inj = v;
+        rt->capinj = cap;
+    }
+    rt->inj[rt->ninj++] = (inj){l, count};
+    return 0;
+}
+
+static int inj_cmp(const void *a, const void *b)
+{
+    const inj *x = a, *y = b;
+    return x->local < y->local ? -1 : x->local > y->local;
+}
+
+/* The injected spikes of segment S, merged per neuron, in local order. */
+static int take_injected(core_rt *rt, const myl__seg *S, uint32_t *spk, uint16_t *cnt,
+                         uint32_t *ns)
+{
+    *ns = 0;
+    if (!rt->ninj)
+        return 0;
+    qsort(rt->inj, rt->ninj, sizeof *rt->inj, inj_cmp);
+    for (size_t i = 0; i < rt->ninj;) {
+        uint32_t l = rt->inj[i].local;
+        uint64_t sum = 0;
+        for (; i < rt->ninj && rt->inj[i].local == l; i++)
+            sum += rt->inj[i].count;
+        if (l < S->lo || l >= S->lo + S->n)
+            continue;
+        if (sum > MYL_MAX_COUNT)
+            return MYL_ERANGE;
+        spk[*ns] = l;
+        cnt[(*ns)++] = (uint16_t)sum;
+    }
+    return 0;
 }
 
 const uint64_t *myl_sim_spike_counts(const myl_sim *s)
@@ -460,7 +523,11 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
         for (uint32_t g = 0; g < C->nseg; g++) {
             const myl__seg *S = &C->seg[g];
             uint32_t ns;
-            if (myl_model_is_source(S->model)) {
+            if (S->model == MYL_MODEL_EVENTS) {
+                int rc = take_injected(rt, S, s->spk_local, s->spk_cnt, &ns);
+                if (rc)
+                    return rc;
+            } else if (myl_model_is_source(S->model)) {
                 ns = myl__source_step(c, S, &rt->cursor[g], t, s->spk_local, s->spk_cnt,
                                       s->scratch);
             } else {
@@ -491,6 +558,7 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
             }
         }
         s->core_active[k] = r->active - active0;
+        rt->ninj = 0;
     }
     sort_spikes(s, nout);
     for (uint32_t i = 0; i < nout; i++)

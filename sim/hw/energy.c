@@ -9,6 +9,8 @@
 
 #include "myelin/alloc.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct dest {
@@ -28,7 +30,63 @@ typedef struct src_info {
     double net_energy; /* messages out and in, hops, chip links: per spike */
 } src_info;
 
+/* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
+typedef struct costs {
+    myl_hw hw;           /* a copy whose figures are all numbers */
+    uint32_t unknown;    /* bit per COST_* below */
+} costs;
+
+enum {
+    COST_SYN_E = 1u << 0, COST_SYN_L = 1u << 1, COST_IN_E = 1u << 2, COST_IN_L = 1u << 3,
+    COST_OUT_E = 1u << 4, COST_OUT_L = 1u << 5, COST_HOP_E = 1u << 6, COST_HOP_L = 1u << 7,
+    COST_CHIP_E = 1u << 8, COST_CHIP_L = 1u << 9, COST_SOMA_E = 1u << 10, COST_SOMA_L = 1u << 11,
+    COST_DEND = 1u << 12, COST_SYNC = 1u << 13, COST_STATIC = 1u << 14,
+};
+
+static void known(myl_fig *f, uint32_t bit, uint32_t *unknown)
+{
+    if (isnan(f->v)) {
+        f->v = 0;
+        *unknown |= bit;
+    }
+}
+
+static void known_op(myl_op *o, uint32_t be, uint32_t bl, uint32_t *u)
+{
+    known(&o->energy, be, u);
+    known(&o->latency, bl, u);
+}
+
+static void sanitize(const myl_hw *in, costs *c)
+{
+    c->hw = *in;
+    c->unknown = 0;
+    myl_hw *h = &c->hw;
+    uint32_t *u = &c->unknown;
+    for (uint32_t i = 0; i < h->nsynapse; i++)
+        known_op(&h->synapse[i].spike, COST_SYN_E, COST_SYN_L, u);
+    for (uint32_t i = 0; i < h->nsoma; i++) {
+        known_op(&h->soma[i].access, COST_SOMA_E, COST_SOMA_L, u);
+        known_op(&h->soma[i].update, COST_SOMA_E, COST_SOMA_L, u);
+        known_op(&h->soma[i].spike, COST_SOMA_E, COST_SOMA_L, u);
+    }
+    known_op(&h->msg_in, COST_IN_E, COST_IN_L, u);
+    known_op(&h->msg_out, COST_OUT_E, COST_OUT_L, u);
+    known_op(&h->dendrite, COST_DEND, COST_DEND, u);
+    known_op(&h->hop_n, COST_HOP_E, COST_HOP_L, u);
+    known_op(&h->hop_e, COST_HOP_E, COST_HOP_L, u);
+    known_op(&h->hop_s, COST_HOP_E, COST_HOP_L, u);
+    known_op(&h->hop_w, COST_HOP_E, COST_HOP_L, u);
+    known_op(&h->chip_hop, COST_CHIP_E, COST_CHIP_L, u);
+    known(&h->sync, COST_SYNC, u);
+    for (uint32_t i = 0; i < h->nsync; i++)
+        known(&h->sync_lat[i], COST_SYNC, u);
+    known(&h->static_power, COST_STATIC, u);
+    known(&h->tick_period, 0, u);
+}
+
 struct myl_acct {
+    costs cost;
     const myl_hw *hw;
     uint32_t n, ncores;
     src_info *src;
@@ -112,7 +170,8 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     myl_cnet_info info;
     myl_cnet_info_get(c, &info);
     const myl_net *net = myl_cnet_net(c);
-    a->hw = hw;
+    sanitize(hw, &a->cost);
+    hw = a->hw = &a->cost.hw;
     a->n = (uint32_t)info.nneurons;
     a->ncores = info.ncores;
     a->src = myl_calloc(a->n ? a->n : 1, sizeof *a->src);
@@ -124,7 +183,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->update_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_l);
     uint32_t *models = myl_calloc(a->ncores ? a->ncores : 1, sizeof *models);
     a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
-    rows_ctx rc = {NULL, 0, 0};
+    rows_ctx rc = {NULL, 0, 0, UINT32_MAX};
     int err = MYL_ENOMEM;
     if (!a->src || !a->cc || !a->tick_lat || !a->access_e || !a->access_l || !a->update_e ||
         !a->update_l || !models || !a->core_n)
@@ -288,6 +347,31 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
     a->tot.ticks++;
 }
 
+static void name_unknown(const myl_acct *a, const myl_acct_totals *t, char *buf, size_t n)
+{
+    const uint32_t u = a->cost.unknown;
+    const struct {
+        uint32_t bits;
+        uint64_t count;
+        const char *what;
+    } used[] = {
+        {COST_SYN_E | COST_SYN_L, t->synops, "synaptic operations"},
+        {COST_SOMA_E | COST_SOMA_L, t->accesses + t->updates + t->spikes, "neuron operations"},
+        {COST_IN_E | COST_IN_L | COST_OUT_E | COST_OUT_L, t->messages, "messages"},
+        {COST_HOP_E | COST_HOP_L, t->hops, "router hops"},
+        {COST_CHIP_E | COST_CHIP_L, t->chip_hops, "chip-to-chip crossings"},
+        {COST_DEND, t->updates, "dendrite updates"},
+        {COST_SYNC, t->ticks, "barrier synchronisations"},
+        {COST_STATIC, t->ticks, "static power"},
+    };
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if ((u & used[i].bits) && used[i].count && len + 2 < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s (%llu)", len ? ", " : "",
+                                    used[i].what, (unsigned long long)used[i].count);
+}
+
 void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t)
 {
     *t = a->tot;
@@ -303,6 +387,7 @@ void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t)
     t->accesses = (uint64_t)a->n * a->tot.ticks;
     t->mean_power = t->sim_time > 0 ? t->energy / t->sim_time : 0;
     t->energy_per_tick = t->ticks ? t->energy / t->ticks : 0;
+    name_unknown(a, t, t->unknown, sizeof t->unknown);
 }
 
 uint32_t myl_acct_ncores(const myl_acct *a)

@@ -222,6 +222,7 @@ typedef struct packer {
     const myl_hw *hw;
     const graph *G;
     uint32_t *stamp; /* [n]: last core that counted this source as an input axon */
+    uint32_t *seen;  /* [n]: last neuron (+1) whose sources were being counted */
     uint32_t neuron_cap;
     myl_core_use cur;
     uint32_t core;
@@ -243,19 +244,22 @@ static int try_add(packer *p, uint32_t g)
         return 0;
     uint32_t newax = 0;
     if (hw->max_axons_in) {
-        /* count sources not yet stamped for this core, without stamping yet */
+        /* sources not yet counted for this core, each once however many synapses it has */
         for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++) {
             uint32_t s = G->in_src[k];
-            if (p->stamp[s] != p->core + 1) {
-                /* duplicates within g's own list must not count twice */
-                int dup = 0;
-                for (uint64_t j = G->in_ptr[g]; j < k && !dup; j++)
-                    dup = G->in_src[j] == s;
-                newax += !dup;
+            if (p->stamp[s] != p->core + 1 && p->seen[s] != g + 1) {
+                p->seen[s] = g + 1;
+                newax++;
             }
         }
-        if (p->cur.axons_in + newax > hw->max_axons_in)
+        if (p->cur.axons_in + newax > hw->max_axons_in) {
+            /* forget the marks: g may be tried again on a new core */
+            for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++)
+                p->seen[G->in_src[k]] = 0;
             return 0;
+        }
+        for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++)
+            p->seen[G->in_src[k]] = 0;
     }
     for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++) {
         uint32_t s = G->in_src[k];
@@ -274,10 +278,14 @@ static int try_add(packer *p, uint32_t g)
 static int pack(const myl_net *net, const myl_hw *hw, const graph *G, const uint32_t *order,
                 uint32_t neuron_cap, uint32_t *core_of, uint32_t *ncores, myl_diag *d)
 {
-    packer p = {net, hw, G, NULL, neuron_cap, {0}, 0};
+    packer p = {net, hw, G, NULL, NULL, neuron_cap, {0}, 0};
     p.stamp = myl_calloc(G->n ? G->n : 1, sizeof *p.stamp);
-    if (!p.stamp)
+    p.seen = myl_calloc(G->n ? G->n : 1, sizeof *p.seen);
+    if (!p.stamp || !p.seen) {
+        myl_free(p.stamp);
+        myl_free(p.seen);
         return MYL_ENOMEM;
+    }
     int rc = 0;
     for (uint32_t i = 0; i < G->n && !rc; i++) {
         uint32_t g = order ? order[i] : i;
@@ -316,6 +324,7 @@ static int pack(const myl_net *net, const myl_hw *hw, const graph *G, const uint
     }
     *ncores = G->n ? p.core + 1 : 0;
     myl_free(p.stamp);
+    myl_free(p.seen);
     return rc;
 }
 

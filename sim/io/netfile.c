@@ -529,6 +529,7 @@ static const char *const pop_keys_poisson[] = {"name", "size", "model", "rate", 
 static const char *const pop_keys_regular[] = {"name", "size",  "model",
                                                "period", "rate", "phase", NULL};
 static const char *const pop_keys_times[] = {"name", "size", "model", "times", "neurons", NULL};
+static const char *const pop_keys_events[] = {"name", "size", "model", NULL};
 
 static int set_param(ctx *x, uint32_t pop, yaml_node_t *pn, myl_param p, conv c,
                      const char *what)
@@ -659,12 +660,13 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
     myl_model m;
     if (myl_model_from_name(model, &m))
         return fail(x, mn, MYL_EPARSE,
-                    "%s: unknown model '%s' (expected lif, cuba_lif, if, li, poisson, regular or "
-                    "spike_times)",
+                    "%s: unknown model '%s' (expected lif, cuba_lif, if, li, poisson, regular, "
+                    "spike_times or events)",
                     where, model);
     const char *const *keys = m == MYL_MODEL_POISSON       ? pop_keys_poisson
                               : m == MYL_MODEL_REGULAR     ? pop_keys_regular
                               : m == MYL_MODEL_SPIKE_TIMES ? pop_keys_times
+                              : m == MYL_MODEL_EVENTS      ? pop_keys_events
                                                            : pop_keys_neuron;
     char where2[260];
     snprintf(where2, sizeof where2, "%s (%s)", where, model);
@@ -967,10 +969,187 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
     return 0;
 }
 
+/* ---- inputs and outputs ------------------------------------------------------------------ */
+
+static const char *const input_keys[] = {"population", "trace",  "format", "sample",
+                                         "sensor",     "polarity", "downsample", "crop",
+                                         "origin",     NULL};
+
+static int get_pair(ctx *x, yaml_node_t *n, const char *what, uint64_t *a, uint64_t *b)
+{
+    int rc = want(x, n, YAML_SEQUENCE_NODE, what);
+    if (rc)
+        return rc;
+    yaml_node_item_t *it = n->data.sequence.items.start;
+    if (n->data.sequence.items.top - it != 2)
+        return fail(x, n, MYL_EPARSE, "%s: expected two numbers [a, b]", what);
+    if ((rc = get_uint(x, node(x, it[0]), what, 0, 65535, a)) ||
+        (rc = get_uint(x, node(x, it[1]), what, 0, 65536, b)))
+        return rc;
+    return 0;
+}
+
+static int parse_input(ctx *x, myl_netfile *nf, yaml_node_t *m, size_t index)
+{
+    char where[64];
+    snprintf(where, sizeof where, "input %zu", index + 1);
+    int rc = want(x, m, YAML_MAPPING_NODE, where);
+    if (rc || (rc = check_keys(x, m, input_keys, where)))
+        return rc;
+    myl_binding *b = &nf->inputs[nf->ninputs];
+    memset(b, 0, sizeof *b);
+    b->downsample = 1;
+    b->origin_first = 1;
+    b->opts.csv_units = -1;
+    char w[4200];
+    snprintf(w, sizeof w, "%s:%zu:%zu", x->file, m->start_mark.line + 1, m->start_mark.column + 1);
+    if (!(b->where = myl_strdup(w)))
+        return MYL_ENOMEM;
+    nf->ninputs++;
+    const char *s;
+    yaml_node_t *n = get(x, m, "population");
+    if (!n)
+        return fail(x, m, MYL_EPARSE, "%s: needs the population it feeds", where);
+    if ((rc = get_str(x, n, where, &s)))
+        return rc;
+    uint32_t pop;
+    if (myl_net_find_pop(x->net, s, &pop))
+        return fail(x, n, MYL_EPARSE, "%s: no population named '%s'", where, s);
+    if (myl_net_pop_model(x->net, pop) != MYL_MODEL_EVENTS)
+        return fail(x, n, MYL_EPARSE, "%s: population '%s' must have model: events", where, s);
+    if (!(b->population = myl_strdup(s)))
+        return MYL_ENOMEM;
+    if ((n = get(x, m, "trace"))) {
+        if ((rc = get_str(x, n, where, &s)))
+            return rc;
+        if (!(b->source = myl_strdup(s)))
+            return MYL_ENOMEM;
+    }
+    if ((n = get(x, m, "format"))) {
+        if ((rc = get_str(x, n, where, &s)))
+            return rc;
+        if (strcmp(s, "auto") && myl_trace_format_from_name(s, &b->opts.format))
+            return fail(x, n, MYL_EPARSE,
+                        "%s: unknown format '%s' (expected auto, myelin, aedat2, aedat3, "
+                        "aedat4, evt2, evt3, dat, nmnist, shd or csv)",
+                        where, s);
+    }
+    uint64_t v, v2;
+    if ((n = get(x, m, "sample"))) {
+        if ((rc = get_uint(x, n, where, 0, INT64_MAX, &v)))
+            return rc;
+        b->opts.sample = (int64_t)v;
+    }
+    if ((n = get(x, m, "sensor"))) {
+        if ((rc = get_pair(x, n, "sensor", &v, &v2)))
+            return rc;
+        if (!v || !v2)
+            return fail(x, n, MYL_ERANGE, "%s: sensor size must be at least 1 x 1", where);
+        b->width = (uint32_t)v;
+        b->height = (uint32_t)v2;
+    }
+    if ((n = get(x, m, "polarity"))) {
+        if ((rc = get_str(x, n, where, &s)))
+            return rc;
+        if (strcmp(s, "merge") == 0)
+            b->merge_polarity = 1;
+        else if (strcmp(s, "separate") != 0)
+            return fail(x, n, MYL_EPARSE, "%s: polarity '%s' (expected separate or merge)",
+                        where, s);
+    }
+    if ((n = get(x, m, "downsample"))) {
+        if ((rc = get_uint(x, n, where, 1, 65536, &v)))
+            return rc;
+        b->downsample = (uint32_t)v;
+    }
+    if ((n = get(x, m, "crop"))) {
+        static const char *const ck[] = {"x", "y", NULL};
+        if ((rc = want(x, n, YAML_MAPPING_NODE, "crop")) || (rc = check_keys(x, n, ck, "crop")))
+            return rc;
+        yaml_node_t *cx = get(x, n, "x"), *cy = get(x, n, "y");
+        if (!cx || !cy)
+            return fail(x, n, MYL_EPARSE, "crop: needs x: [from, to] and y: [from, to]");
+        if ((rc = get_pair(x, cx, "crop: x", &v, &v2)))
+            return rc;
+        if (v2 <= v)
+            return fail(x, cx, MYL_ERANGE, "crop: x: [%llu, %llu] is empty",
+                        (unsigned long long)v, (unsigned long long)v2);
+        b->crop_x0 = (uint32_t)v, b->crop_x1 = (uint32_t)v2;
+        if ((rc = get_pair(x, cy, "crop: y", &v, &v2)))
+            return rc;
+        if (v2 <= v)
+            return fail(x, cy, MYL_ERANGE, "crop: y: [%llu, %llu] is empty",
+                        (unsigned long long)v, (unsigned long long)v2);
+        b->crop_y0 = (uint32_t)v, b->crop_y1 = (uint32_t)v2;
+    }
+    if ((n = get(x, m, "origin"))) {
+        if ((rc = get_str(x, n, where, &s)))
+            return rc;
+        if (strcmp(s, "first") != 0) {
+            /* a time in the stream's clock: plain numbers are microseconds */
+            double t;
+            myl_qunit u;
+            char why[128];
+            if (myl_quantity_parse(s, MYL_Q_TIME, &t, &u, why) || u == MYL_U_TICKS)
+                return fail(x, n, MYL_EPARSE,
+                            "%s: origin: expected 'first' or a time (plain numbers are "
+                            "microseconds), found '%s'",
+                            where, s);
+            b->origin_first = 0;
+            b->origin_us = (int64_t)llround(u == MYL_U_NONE ? t : t * 1e6);
+        }
+    }
+    return 0;
+}
+
+static int parse_io(ctx *x, yaml_node_t *root, myl_netfile *nf)
+{
+    int rc;
+    yaml_node_t *in = get(x, root, "inputs"), *out = get(x, root, "outputs");
+    if (in) {
+        if ((rc = want(x, in, YAML_SEQUENCE_NODE, "inputs")))
+            return rc;
+        size_t n = (size_t)(in->data.sequence.items.top - in->data.sequence.items.start);
+        nf->inputs = myl_calloc(n ? n : 1, sizeof *nf->inputs);
+        if (!nf->inputs)
+            return MYL_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            if ((rc = parse_input(x, nf, node(x, in->data.sequence.items.start[i]), i)))
+                return rc;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(nf->inputs[j].population, nf->inputs[i].population) == 0)
+                    return fail(x, node(x, in->data.sequence.items.start[i]), MYL_EPARSE,
+                                "inputs: population '%s' is fed twice",
+                                nf->inputs[i].population);
+        }
+    }
+    if (out) {
+        if ((rc = want(x, out, YAML_SEQUENCE_NODE, "outputs")))
+            return rc;
+        size_t n = (size_t)(out->data.sequence.items.top - out->data.sequence.items.start);
+        nf->outputs = myl_calloc(n ? n : 1, sizeof *nf->outputs);
+        if (!nf->outputs)
+            return MYL_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_t *e = node(x, out->data.sequence.items.start[i]);
+            const char *s;
+            uint32_t pop;
+            if ((rc = get_str(x, e, "outputs", &s)))
+                return rc;
+            if (myl_net_find_pop(x->net, s, &pop))
+                return fail(x, e, MYL_EPARSE, "outputs: no population named '%s'", s);
+            if (!(nf->outputs[nf->noutputs++] = myl_strdup(s)))
+                return MYL_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 /* ---- top level --------------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"myelin", "name", "description", "run", "populations",
-                                       "projections", NULL};
+static const char *const top_keys[] = {"myelin",      "name",   "description", "run",
+                                       "populations", "projections", "inputs", "outputs",
+                                       NULL};
 
 static int parse_doc(ctx *x, myl_netfile *nf)
 {
@@ -1042,7 +1221,7 @@ static int parse_doc(ctx *x, myl_netfile *nf)
             if ((rc = parse_proj(x, node(x, *it), i)))
                 return rc;
     }
-    return 0;
+    return parse_io(x, root, nf);
 }
 
 static void sha256_hex(const char *text, size_t len, char out[65])
@@ -1074,6 +1253,13 @@ void myl_netfile_free(myl_netfile *nf)
 {
     if (!nf)
         return;
+    for (size_t i = 0; i < nf->ninputs; i++)
+        myl_binding_release(&nf->inputs[i]);
+    myl_free(nf->inputs);
+    for (size_t i = 0; i < nf->noutputs; i++)
+        myl_free(nf->outputs[i]);
+    myl_free(nf->outputs);
+    myl_free(nf->dir);
     myl_net_free(nf->net);
     myl_free(nf->path);
     myl_free(nf->name);
@@ -1092,7 +1278,8 @@ int myl_netfile_parse(const char *text, size_t len, const char *name, const char
         return MYL_ENOMEM;
     ctx x = {.file = name, .basedir = basedir, .d = d};
     int rc = MYL_ENOMEM;
-    if (!(nf->path = myl_strdup(name)) || !(nf->name = base_name(name)))
+    if (!(nf->path = myl_strdup(name)) || !(nf->name = base_name(name)) ||
+        !(nf->dir = myl_strdup(basedir ? basedir : ".")))
         goto done;
     sha256_hex(text, len, nf->sha256);
 
