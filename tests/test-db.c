@@ -2,12 +2,14 @@
  *
  * The schema is checked against the list of tables and columns that docs/results-schema.md
  * documents (g_columns below mirrors that page, both ways: nothing missing, nothing extra). The
- * main test feeds a run with synthetic tick reports, built by a deterministic function of the
- * tick number, across several writer batches, then reads every table back with plain sqlite3
- * and compares it row by row with what went in. Around it: the other statuses, reopening,
- * refusing databases that are not ours or are too new, runs left 'running' by a dead process,
- * two runs in one file, allocation failure at every allocation of a run, and processes that die
- * in the middle of a run (_exit and SIGKILL) leaving a consistent file.
+ * main tests feed runs with synthetic tick reports (and, for hardware runs, tick costs and
+ * per-core counts), built by deterministic functions of the tick number, across several writer
+ * batches, then read every table back with plain sqlite3 and compare it row by row with what
+ * went in. Around them: the other statuses, reopening, upgrading a version-1 file (and an
+ * upgrade that fails), refusing databases that are not ours or are too new, runs left
+ * 'running' by a dead process, several runs in one file, allocation failure at every
+ * allocation of a run, and processes that die in the middle of a run (_exit and SIGKILL)
+ * leaving a consistent file.
  *
  * Tests of known, unfixed bugs are kept in a separate TCase that runs only when the environment
  * has MYL_TEST_KNOWN_BUGS set, so that the suite stays green while the fix is pending; run them

@@ -7,7 +7,8 @@
  * batches and through a source that hands out a few bytes at a time; files written by an
  * independent writer (tests/data/trace/gen.py); a stream cut at every byte offset, which must
  * either end cleanly (cut between blocks) or fail naming the offset; damaged headers and blocks;
- * a live source that must not be waited on once events are ready; allocation failure.
+ * a live source that must not be waited on once events are ready; allocation failure; events
+ * before an error delivered before it, whatever the batch size (found by fuzz-native).
  * CSV: both layouts, header variants, comments, CRLF, decimal seconds, the writer, and errors
  * that name the line and column. N-MNIST: the real sample (4,325 events over 311 ms, three
  * saccades), a file with known events and an overflow marker, a plain reference decoder on

@@ -1,7 +1,8 @@
 /* Tests for the SHD/SSC (HDF5) reader. The files are written here with libhdf5 from the
  * specification (spikes/times and spikes/units as variable-length arrays, labels, extra/keys),
  * in every time type the datasets use (float16 built from H5T_IEEE_F32LE as h5py builds it,
- * float32, float64, big-endian) and both kinds of class-name strings; tests/data/shd holds three
+ * float32, float64, both byte orders; and bfloat16, a 16-bit float that is not float16) and both
+ * kinds of class-name strings, contiguous and in deflated chunks; tests/data/shd holds three
  * files made by h5py (gen.py there) as a second opinion on the layout. Every sample of every
  * file is read and every event compared. Then the errors: sample out of range, missing
  * datasets, mismatched lengths, wrong types, bad values, files that are not HDF5 or are cut
@@ -31,14 +32,30 @@
             ck_abort_msg("libhdf5 call failed: %s", #x);                                           \
     } while (0)
 
-/* IEEE 754 binary16, little-endian, made as h5py makes it for numpy.float16. */
-static hid_t f16_type(void)
+/* IEEE 754 binary16, made as h5py makes it for numpy.float16 (from_be: big-endian). */
+static hid_t f16_type_order(int from_be)
 {
-    hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    hid_t t = H5Tcopy(from_be ? H5T_IEEE_F32BE : H5T_IEEE_F32LE);
     H5OK(t);
     H5OK(H5Tset_fields(t, 15, 10, 5, 0, 10));
     H5OK(H5Tset_size(t, 2));
     H5OK(H5Tset_ebias(t, 15));
+    return t;
+}
+
+static hid_t f16_type(void)
+{
+    return f16_type_order(0);
+}
+
+/* bfloat16: 16 bits too, but 8 exponent bits; the reader must leave it to libhdf5. */
+static hid_t bf16_type(void)
+{
+    hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    H5OK(t);
+    H5OK(H5Tset_fields(t, 15, 7, 8, 0, 7));
+    H5OK(H5Tset_size(t, 2));
+    H5OK(H5Tset_ebias(t, 127));
     return t;
 }
 
@@ -49,7 +66,7 @@ typedef struct sample {
     long long label;
 } sample;
 
-enum { TF16, TF32, TF64, TF64BE, TI32, TF32_2D, TNTYPES };
+enum { TF16, TF16BE, TBF16, TF32, TF64, TF64BE, TI32, TF32_2D, TNTYPES };
 enum { UU16, UU8, UI32, UI64, UU16BE, UF32, UNTYPES };
 enum { KNONE, KVLEN, KFIXED, KINT };
 
@@ -80,6 +97,10 @@ static hid_t time_base(int tt)
     switch (tt) {
     case TF16:
         return f16_type();
+    case TF16BE:
+        return f16_type_order(1);
+    case TBF16:
+        return bf16_type();
     case TF32:
         return H5Tcopy(H5T_IEEE_F32LE);
     case TF64:
@@ -245,8 +266,9 @@ static wopts defaults(void)
 
 /* ---- the standard samples ---- */
 
-/* Times are multiples of 2^-10 s below 2 s (float16 holds them exactly) plus, for float32 and
- * float64, sub-millisecond parts; units cover 0..699. */
+/* Times are multiples of 2^-10 s below 2 s (float16 holds them exactly; bfloat16 gets
+ * multiples of 2^-7 s) plus, for float32 and float64, sub-millisecond parts; units cover
+ * 0..699. */
 #define NS 7
 static const size_t g_len[NS] = {5, 0, 1, 1000, 37, 3000, 2};
 static double *g_t[NS];
@@ -264,7 +286,9 @@ static void make_samples(int ttype)
             x = x * 1103515245u + 12345u;
             double k = (double)((x >> 8) % 2048); /* 0..2047 */
             double t = k / 1024.0;
-            if (ttype != TF16)
+            if (ttype == TBF16) /* 8 significant bits */
+                t = (double)((x >> 8) % 256) / 128.0;
+            else if (ttype != TF16 && ttype != TF16BE)
                 t += (double)((x >> 4) % 97) * 1e-6 / 7.0; /* not on any binary grid */
             g_t[i][j] = t;
             g_u[i][j] = (long long)((x >> 16) % 700);
@@ -286,7 +310,7 @@ static void free_samples(void)
 /* The microseconds the reader must give for time t stored as ttype. */
 static int64_t expect_us(double t, int ttype)
 {
-    double stored = ttype == TF32 ? (double)(float)t : t; /* f16 values are exact */
+    double stored = ttype == TF32 ? (double)(float)t : t; /* 16-bit values are exact */
     return (int64_t)llround(stored * 1e6);
 }
 
@@ -365,8 +389,8 @@ static void name_of(long long l, int keys, char out[64])
 /* loop index: time type x key kind x chunked */
 START_TEST(read_every_sample)
 {
-    static const int tt[] = {TF16, TF32, TF64, TF64BE};
-    int ttype = tt[_i % 4], keys = (_i / 4) % 2 ? KFIXED : KVLEN, chunked = _i / 8;
+    static const int tt[] = {TF16, TF16BE, TBF16, TF32, TF64, TF64BE};
+    int ttype = tt[_i % 6], keys = (_i / 6) % 2 ? KFIXED : KVLEN, chunked = _i / 12;
     make_samples(ttype);
     wopts o = defaults();
     o.ttype = ttype;
@@ -387,17 +411,18 @@ START_TEST(read_every_sample)
 }
 END_TEST
 
-/* Hand-computed values: float16 0x1400 = 2^-10 s = 976.5625 µs -> 977 (round half away is not
- * needed: .5625), 0x3800 = 0.5 s, 0x3BFF = 2047/2048 s = 999511.71875 µs -> 999512,
- * 0x3C01 = 1 + 2^-10 s -> 1000977. Checks the float16 type the test builds is IEEE binary16 (by
- * its bits) and that the reader converts it. */
+/* Hand-computed values: float16 0x1400 = 2^-10 s = 976.5625 µs -> 977, 0x3800 = 0.5 s,
+ * 0x3BFF = 2047/2048 s = 999511.71875 µs -> 999512, 0x3C01 = 1 + 2^-10 s -> 1000977, the
+ * subnormal 0x0200 = 2^-15 s = 30.517578125 µs -> 31, the largest 0x7BFF = 65504 s. Checks the
+ * float16 type the test builds is IEEE binary16 (by its bits) and that the reader converts it. */
 START_TEST(float16_by_hand)
 {
-    static const double t[] = {0x1p-10, 0.5, 2047.0 / 2048.0, 1.0 + 0x1p-10, 0.0};
-    static const uint16_t bits[] = {0x1400, 0x3800, 0x3BFF, 0x3C01, 0x0000};
-    static const int64_t us[] = {977, 500000, 999512, 1000977, 0};
-    static const long long u[] = {0, 1, 2, 699, 65535};
-    sample s = {t, u, 5, 5, 2};
+    enum { N = 7 };
+    static const double t[N] = {0x1p-10, 0.5, 2047.0 / 2048.0, 1.0 + 0x1p-10, 0.0, 0x1p-15, 65504};
+    static const uint16_t bits[N] = {0x1400, 0x3800, 0x3BFF, 0x3C01, 0x0000, 0x0200, 0x7BFF};
+    static const int64_t us[N] = {977, 500000, 999512, 1000977, 0, 31, 65504000000};
+    static const long long u[N] = {0, 1, 2, 699, 65535, 3, 4};
+    sample s = {t, u, N, N, 2};
     wopts o = defaults();
     o.ttype = TF16;
     o.keys = KNONE;
@@ -413,8 +438,8 @@ START_TEST(float16_by_hand)
     hid_t u16view = H5Tvlen_create(fb); /* read the stored bytes without conversion */
     hvl_t v;
     H5OK(H5Dread(ds, u16view, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v));
-    ck_assert_uint_eq(v.len, 5);
-    for (int i = 0; i < 5; i++) {
+    ck_assert_uint_eq(v.len, N);
+    for (int i = 0; i < N; i++) {
         uint16_t b;
         memcpy(&b, (char *)v.p + 2 * i, 2);
         ck_assert_uint_eq(b, bits[i]);
@@ -432,8 +457,8 @@ START_TEST(float16_by_hand)
     myl_event ev[8];
     size_t n;
     ck_assert_int_eq(myl_reader_read(r, ev, 8, &n, &d), 0);
-    ck_assert_uint_eq(n, 5);
-    for (int i = 0; i < 5; i++) {
+    ck_assert_uint_eq(n, N);
+    for (int i = 0; i < N; i++) {
         ck_assert_int_eq(ev[i].t, us[i]);
         ck_assert_uint_eq(ev[i].x, u[i]);
     }
@@ -852,7 +877,7 @@ START_TEST(error_printing_restored)
     myl_trace_opts opt = {.format = MYL_TRACE_SHD};
     ck_assert_int_eq(myl_reader_open_file(path, &opt, &r, &d), MYL_EPARSE);
     ck_assert_int_eq(myl__shd_probe_file(path), 1); /* HDF5 signature, damaged */
-    ck_assert_int_eq(g_printed, 0); /* libhdf5 printed nothing */
+    ck_assert_int_eq(g_printed, 0);                 /* libhdf5 printed nothing */
     H5E_auto2_t fn;
     void *data;
     H5OK(H5Eget_auto2(H5E_DEFAULT, &fn, &data));
@@ -969,7 +994,7 @@ static Suite *shd_suite(void)
 {
     Suite *s = suite_create("trace-shd");
     TCase *tc = tcase_create("read");
-    tcase_add_loop_test(tc, read_every_sample, 0, 16);
+    tcase_add_loop_test(tc, read_every_sample, 0, 24);
     tcase_add_test(tc, float16_by_hand);
     tcase_add_test(tc, h5py_files);
     tcase_add_test(tc, units_integer_types);

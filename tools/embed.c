@@ -21,7 +21,7 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(out, "/* generated from %s */\n", argv[2]);
-    fprintf(out, "const char %s[] = {", argv[1]);
+    fprintf(out, "const unsigned char %s[] = {", argv[1]);
     unsigned long n = 0;
     int c;
     while ((c = fgetc(in)) != EOF) {

@@ -35,8 +35,26 @@ typedef struct myl_layout {
 int myl_layout_default(const myl_net *net, uint32_t max_per_core, myl_layout *out);
 void myl_layout_release(myl_layout *l);
 
+/* Chip arithmetic (made by the hardware layer from a hardware model: hw/chip.c). Populations
+ * whose arith is not 0 run the chip's integer neuron (sim/core/fixed.h) instead of the float
+ * model, and every synapse carries the chip's integer input instead of its float weight. */
+typedef struct myl_chip_pop {
+    int arith;              /* a myl_arith (hw.h); 0 keeps the float model */
+    const void *param;      /* the chip's parameter struct, one for the whole population */
+    size_t param_size;
+    double v_scale, v_zero; /* initial potentials: round((v_init - v_zero) * v_scale) */
+} myl_chip_pop;
+
+typedef struct myl_chip {
+    const myl_chip_pop *pop;     /* [npops] */
+    const int32_t *const *syn;   /* [nprojs]: per synapse, in generation order, the chip's
+                                  * input; NULL keeps a projection's float weights */
+    const uint64_t *nsyn;        /* [nprojs]: how many (checked) */
+} myl_chip;
+
 typedef struct myl_compile_opts {
     uint64_t seed;       /* connection and initial-state randomness */
+    const myl_chip *chip; /* NULL: float arithmetic */
     uint64_t mem_limit;  /* bytes the compiled network may take; 0: 80 % of physical memory */
     uint32_t ring_slots; /* delay-ring length (power of two <= 256); 0: from the largest delay */
 } myl_compile_opts;

@@ -156,6 +156,11 @@ uint32_t myl_net_pop_size(const myl_net *net, uint32_t pop);
 uint64_t myl_net_pop_first(const myl_net *net, uint32_t pop); /* global index of neuron 0 */
 myl_model myl_net_pop_model(const myl_net *net, uint32_t pop);
 const myl_proj_desc *myl_net_proj(const myl_net *net, uint32_t proj);
+/* A population's parameter as given (or its default), its reset mode and threshold test. */
+const myl_values *myl_net_pop_param(const myl_net *net, uint32_t pop, myl_param p);
+int myl_net_pop_param_set(const myl_net *net, uint32_t pop, myl_param p); /* given explicitly */
+myl_reset myl_net_pop_reset(const myl_net *net, uint32_t pop);
+int myl_net_pop_strict(const myl_net *net, uint32_t pop);
 
 const char *myl_model_name(myl_model m);
 int myl_model_from_name(const char *name, myl_model *m);
@@ -185,6 +190,12 @@ typedef struct myl_syn {
 typedef int (*myl_syn_fn)(void *ctx, const myl_syn *s);
 int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
                           void *ctx, myl_diag *d);
+
+/* A number of ticks (possibly fractional, from a time divided by dt) to a whole number: the
+ * nearest one, halves away from zero, after snapping values within 1e-9 (relative) of a whole
+ * or half number onto it - so 1.5 ms at dt = 0.1 ms is 15 ticks and 0.15 ms is 2, whatever
+ * the last bits of the division. Used wherever myelin turns times into ticks. */
+double myl_round_ticks(double ticks);
 
 /* Value for element i of a myl_values, drawing from the keyed generator when random:
  * the draw depends only on (seed, purpose id, i). */

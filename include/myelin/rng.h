@@ -23,6 +23,7 @@ enum {
     MYL_RNG_INIT = 2,    /* initial state of a population */
     MYL_RNG_POISSON = 3, /* Poisson spike sources */
     MYL_RNG_INPUT = 4,   /* Poisson input of neuron populations */
+    MYL_RNG_CHIP = 5,    /* chip neurons' own randomness (TrueNorth) */
     MYL_RNG_TEST = 0xfe,
 };
 

@@ -55,7 +55,11 @@ typedef struct myl_bytes {
     void *ctx;
     const char *name; /* file path or stream address, for messages */
     uint64_t offset;
+    void *mem[2];     /* room for myl_bytes_from_memory's cursor */
 } myl_bytes;
+
+/* A source reading bytes held in memory (which must outlive it); name is for messages. */
+void myl_bytes_from_memory(const void *buf, size_t len, const char *name, myl_bytes *out);
 
 /* A source reading a file with stdio. *out must be closed with myl_bytes_close_file. */
 int myl_bytes_open_file(const char *path, myl_bytes *out, myl_diag *d);

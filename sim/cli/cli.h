@@ -3,6 +3,7 @@
 #ifndef MYL_CLI_H
 #define MYL_CLI_H
 
+#include "myelin/chipq.h"
 #include "myelin/cnet.h"
 #include "myelin/db.h"
 #include "myelin/energy.h"
@@ -55,6 +56,7 @@ typedef struct cli_job {
     myl_netfile *nf;
     myl_hw *hw;    /* with --hw */
     myl_map *map;  /* with --hw */
+    myl_chipq *chip; /* with --hw on a chip with its own arithmetic */
     myl_cnet *cn;
     uint64_t ticks;
     uint64_t seed;

@@ -133,6 +133,10 @@ int cmd_map(int argc, char **argv)
            cli_num(myl_net_nneurons(j.nf->net), a, sizeof a), cli_num(j.map->nsyn, b, sizeof b));
     cli_print_mapping(&j, stdout);
     print_cores(&j, all);
+    if (j.chip) {
+        printf("\n");
+        myl_chipq_print(j.chip, j.nf->net, stdout);
+    }
     printf("\n  took        %.2f s (loading, generating the connectivity, mapping)\n", took);
     /* record it: a run of zero ticks that carries the mapping */
     myl_diag d = {0};

@@ -14,8 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-extern const char myl_example_net[];
-extern const unsigned long myl_example_net_len;
+extern const unsigned char myl_demo_net[];
+extern const unsigned long myl_demo_net_len;
+extern const unsigned char myl_demo_trace[];
+extern const unsigned long myl_demo_trace_len;
+
+#define BUILTIN_NAME "<built-in demo>"
 
 volatile int cli_stop;
 
@@ -207,10 +211,10 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
     if (c->net_path)
         rc = myl_netfile_load(c->net_path, &j->nf, &d);
     else
-        rc = myl_netfile_parse(myl_example_net, myl_example_net_len, "<built-in example>", ".",
+        rc = myl_netfile_parse((const char *)myl_demo_net, myl_demo_net_len, BUILTIN_NAME, ".",
                                &j->nf, &d);
     if (rc) {
-        cli_error(&d, rc, c->net_path ? c->net_path : "built-in example");
+        cli_error(&d, rc, c->net_path ? c->net_path : "built-in demo");
         return cli_exit_code(rc);
     }
     myl_net *net = j->nf->net;
@@ -255,6 +259,13 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
             return cli_exit_code(rc);
         }
         mo.core_of = explicit_cores;
+        if (j->hw->arith != MYL_ARITH_FLOAT &&
+            (rc = myl_chipq_build(net, j->hw, j->seed, &j->chip, &d))) {
+            free(explicit_cores);
+            cli_error(&d, rc, "quantising the network");
+            cli_job_release(j);
+            return cli_exit_code(rc);
+        }
         rc = myl_map_build(net, j->hw, &mo, &j->map, &d);
         free(explicit_cores);
         if (rc || (rc = myl_map_layout(j->map, &lay))) {
@@ -271,7 +282,7 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
         myl_layout_release(&lay);
         return 0;
     }
-    myl_compile_opts o = {.seed = j->seed};
+    myl_compile_opts o = {.seed = j->seed, .chip = j->chip ? myl_chipq_program(j->chip) : NULL};
     rc = myl_net_compile(net, c->hw ? &lay : NULL, &o, &j->cn, &d);
     myl_layout_release(&lay);
     if (rc) {
@@ -286,6 +297,7 @@ void cli_job_release(cli_job *j)
 {
     myl_cnet_free(j->cn);
     myl_map_free(j->map);
+    myl_chipq_free(j->chip);
     myl_hw_free(j->hw);
     myl_netfile_free(j->nf);
     memset(j, 0, sizeof *j);
@@ -326,6 +338,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
 
     /* streams bound to events populations */
     size_t nin = j->nf->ninputs;
+    myl_bytes builtin_src;
     myl_reader **rd = calloc(nin ? nin : 1, sizeof *rd);
     myl_replay **rp = calloc(nin ? nin : 1, sizeof *rp);
     if (!rd || !rp) {
@@ -347,8 +360,15 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             snprintf(path, sizeof path, "%s", src);
         else
             snprintf(path, sizeof path, "%s/%s", j->nf->dir, src);
-        if ((rc = myl_reader_open_file(path, &b->opts, &rd[i], d)) ||
-            (rc = myl_replay_new(b, rd[i], j->nf->net, &rp[i], d)))
+        if (strcmp(j->nf->path, BUILTIN_NAME) == 0 && !(i == 0 && j->input)) {
+            /* the built-in demo replays the trace the binary carries */
+            myl_bytes_from_memory(myl_demo_trace, myl_demo_trace_len, "<built-in bar.myl>",
+                                  &builtin_src);
+            rc = myl_reader_open(&builtin_src, &b->opts, &rd[i], d);
+        } else {
+            rc = myl_reader_open_file(path, &b->opts, &rd[i], d);
+        }
+        if (rc || (rc = myl_replay_new(b, rd[i], j->nf->net, &rp[i], d)))
             break;
     }
     if (rc) {
@@ -581,6 +601,8 @@ void cli_print_energy(const cli_job *j, const cli_result *r, FILE *f)
 {
     if (!r->have_hw)
         return;
+    if (j->chip)
+        myl_chipq_print(j->chip, j->nf->net, f);
     const myl_acct_totals *t = &r->hw;
     char a[32], b[32], c[32];
     fprintf(f, "  energy      %s total, %s per tick, mean power %s\n", si(t->energy, "J", a, 32),

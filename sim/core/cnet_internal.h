@@ -74,6 +74,8 @@ typedef struct myl__seg {
     int strict;
     int record_v;
     int syn_current; /* takes input through exponential currents (cuba_lif, li with tau_syn) */
+    int arith;       /* 0: float model; else the chip arithmetic (myl_arith) */
+    void *chip;      /* the chip's parameter struct */
     /* Poisson counts: the spikes of a poisson source, or the input events of neurons with
      * input_rate (then each event adds in_w[] to the neuron's input) */
     uint32_t *pidx;    /* population-local index of each neuron */
@@ -100,10 +102,12 @@ typedef struct myl__core {
     myl__seg *seg;
     int two_rec;        /* separate excitatory and inhibitory accumulators */
     float *v0;          /* [n] initial membrane potential */
+    int32_t *iv0;       /* [n] initial chip state (chip segments) */
 } myl__core;
 
 struct myl_cnet {
     const myl_net *net;
+    const myl_chip *chip; /* during compilation only */
     uint64_t seed;
     uint32_t n;         /* neurons */
     uint32_t ncores;
@@ -149,6 +153,8 @@ typedef struct myl__nstate {
     /* scratch for the whole-segment path, one entry per neuron of the core */
     float *xe, *xi;
     int32_t *busy, *out;
+    /* chip segments: integer state */
+    int32_t *cv, *cu, *ci;
 } myl__nstate;
 
 /* Advance the model neurons of segment s by one tick. in_e/in_i point at this tick's
@@ -163,9 +169,15 @@ uint32_t myl__seg_step(const myl__seg *s, myl__nstate *st, double *in_e, double 
                        double inv_scale, uint8_t *act, int sparse, uint32_t *spk, uint64_t *nupd,
                        uint64_t *nact);
 
-/* Fill kernel constants and source tables of a segment. */
-int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, myl__core *core, myl__seg *s,
-                     myl_diag *d);
+/* The same for a segment on chip arithmetic (s->arith != 0): integer kernels of fixed.h, the
+ * accumulators holding the chip's integer inputs. t and seed key TrueNorth's random draws. */
+uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double *in_i,
+                        double inv_scale, uint8_t *act, uint64_t t, uint64_t seed,
+                        uint32_t *spk, uint16_t *cnt, uint64_t *nupd, uint64_t *nact);
+
+/* Fill kernel constants and source tables of a segment (chip: NULL for float arithmetic). */
+int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, const myl_chip *chip,
+                     myl__core *core, myl__seg *s, myl_diag *d);
 void myl__seg_release(myl__seg *s);
 
 #endif

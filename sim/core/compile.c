@@ -245,6 +245,8 @@ static void rtab_free(rtab *t)
 typedef struct pass {
     myl_cnet *c;
     rtab *rt;
+    const int32_t *chip_syn; /* the projection's chip inputs, or NULL */
+    uint64_t chip_n, chip_k;
     const uint32_t *core_of;
     uint64_t pre_first, post_first;
     double maxcount; /* most spikes the projection's source emits per tick */
@@ -274,10 +276,20 @@ static int same_bits(float a, float b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-static int on_syn(void *ctx, const myl_syn *s)
+static int on_syn(void *ctx, const myl_syn *s0)
 {
     pass *ps = ctx;
     myl_cnet *c = ps->c;
+    myl_syn chip_syn;
+    const myl_syn *s = s0;
+    if (ps->chip_syn) {
+        /* the chip's integer input replaces the float weight */
+        if (ps->chip_k >= ps->chip_n)
+            return MYL_ESTATE;
+        chip_syn = *s0;
+        chip_syn.w = (float)ps->chip_syn[ps->chip_k++];
+        s = &chip_syn;
+    }
     uint32_t g = (uint32_t)(ps->pre_first + s->pre);
     uint32_t t = (uint32_t)(ps->post_first + s->post);
     uint32_t stage = (s->delay - 1) / c->ring;
@@ -321,7 +333,13 @@ static int run_pass(const myl_net *net, pass *ps, myl_diag *d)
         ps->pre_first = net->pops[D->pre].first;
         ps->post_first = net->pops[D->post].first;
         ps->maxcount = pop_max_count(&net->pops[D->pre]);
+        const myl_chip *chip = ps->c->chip;
+        ps->chip_syn = chip && chip->syn ? chip->syn[j] : NULL;
+        ps->chip_n = ps->chip_syn ? chip->nsyn[j] : 0;
+        ps->chip_k = 0;
         int rc = myl_net_proj_generate(net, j, ps->c->seed, on_syn, ps, d);
+        if (!rc && ps->chip_syn && ps->chip_k != ps->chip_n)
+            rc = MYL_ESTATE;
         if (rc == MYL_ERANGE && !(d && d->set))
             return myl_diag_fail(d, rc,
                                  "projection %s: delays span more than %u rings of %u ticks",
@@ -436,7 +454,8 @@ static int build_cores(const myl_net *net, myl_cnet *c, const myl_layout *lay, m
                                  C->n, MYL_MAX_CORE_NEURONS);
         C->gid = myl_calloc(C->n ? C->n : 1, sizeof *C->gid);
         C->v0 = myl_calloc(C->n ? C->n : 1, sizeof *C->v0);
-        if (!C->gid || !C->v0)
+        C->iv0 = myl_calloc(C->n ? C->n : 1, sizeof *C->iv0);
+        if (!C->gid || !C->v0 || !C->iv0)
             return MYL_ENOMEM;
         C->n = 0;
     }
@@ -469,7 +488,7 @@ static int build_cores(const myl_net *net, myl_cnet *c, const myl_layout *lay, m
             C->seg[C->nseg - 1].n++;
         }
         for (uint32_t s = 0; s < C->nseg; s++) {
-            int rc = myl__seg_prepare(net, net->dt, c->seed, C, &C->seg[s], d);
+            int rc = myl__seg_prepare(net, net->dt, c->seed, c->chip, C, &C->seg[s], d);
             if (rc)
                 return rc;
             if (C->seg[s].syn_current)
@@ -492,6 +511,7 @@ void myl_cnet_free(myl_cnet *c)
             myl_free(c->core[k].seg);
             myl_free(c->core[k].gid);
             myl_free(c->core[k].v0);
+            myl_free(c->core[k].iv0);
         }
     myl_free(c->core);
     myl_free(c->core_of);
@@ -529,23 +549,21 @@ int myl_net_compile(const myl_net *net, const myl_layout *layout, const myl_comp
     if (net->nneurons == 0)
         return myl_diag_fail(d, MYL_EINVAL, "the network has no neurons");
 
+    /* the estimate counts at 8 bytes per synapse and is exact for all rules but
+     * fixed_probability, so refuse before generating or allocating anything */
+    uint64_t est = myl_net_estimate_bytes(net, layout ? layout->ncores : net->npops);
+    if (est > o.mem_limit)
+        return myl_diag_fail(d, MYL_ETOOBIG,
+                             "the network needs about %.2f GiB, more than the %.2f GiB allowed "
+                             "(%.0f%% of this machine's memory)",
+                             est / 1073741824.0, o.mem_limit / 1073741824.0,
+                             opts && opts->mem_limit ? 100.0 * o.mem_limit / phys_mem() : 80.0);
     myl_layout own = {0};
     int rc;
     if (!layout) {
         if ((rc = myl_layout_default(net, 0, &own)))
             return rc;
         layout = &own;
-    }
-    uint64_t est = myl_net_estimate_bytes(net, layout->ncores);
-    /* the estimate counts at 8 bytes per synapse and is exact for all rules but
-     * fixed_probability, so refuse before generating anything */
-    if (est > o.mem_limit) {
-        myl_layout_release(&own);
-        return myl_diag_fail(d, MYL_ETOOBIG,
-                             "the network needs about %.2f GiB, more than the %.2f GiB allowed "
-                             "(%.0f%% of this machine's memory)",
-                             est / 1073741824.0, o.mem_limit / 1073741824.0,
-                             opts && opts->mem_limit ? 100.0 * o.mem_limit / phys_mem() : 80.0);
     }
 
     myl_cnet *c = myl_calloc(1, sizeof *c);
@@ -556,6 +574,7 @@ int myl_net_compile(const myl_net *net, const myl_layout *layout, const myl_comp
         return MYL_ENOMEM;
     }
     c->net = net;
+    c->chip = o.chip;
     c->seed = o.seed;
     c->n = (uint32_t)net->nneurons;
     c->ncores = layout->ncores;
@@ -664,6 +683,7 @@ int myl_net_compile(const myl_net *net, const myl_layout *layout, const myl_comp
     rtab_free(&rt);
     myl_layout_release(&own);
     c->build_s = now_s() - t0;
+    c->chip = NULL; /* the caller's: not kept */
     *out = c;
     return 0;
 fail:

@@ -56,8 +56,10 @@ static double draw(const myl_values *v, myl_rng_stream *s, uint64_t k)
     case MYL_DIST_ARRAY:
         return v->f32 ? (double)v->f32[k] : v->f64[k];
     case MYL_DIST_UNIFORM:
-        if (v->integer)
+        if (v->integer) {
+            /* whole numbers a..b; a span beyond 2^53 is refused when the projection is added */
             return v->a + (double)myl_rng_below(s, (uint64_t)(v->b - v->a) + 1);
+        }
         return v->a + myl_rng_uniform(s) * (v->b - v->a);
     case MYL_DIST_NORMAL: {
         double x = v->a + v->b * myl_rng_normal(s);
@@ -80,7 +82,7 @@ static int check_wd(gen *g, double w, double draw_d, float *wout, uint32_t *dout
         w = -fabs(w);
     double dt = draw_d * D->delay_unit;
     /* nearest tick, halves away from zero; never truncated */
-    double rd = dt >= 0 ? floor(dt + 0.5) : 0;
+    double rd = dt >= 0 ? myl_round_ticks(dt) : 0;
     if (!(rd >= 1))
         return myl_diag_fail(g->d, MYL_EPARSE,
                              "%sprojection '%s': synapse %llu has a delay of %g ticks (%g ms at "

@@ -221,6 +221,9 @@ double myl_values_at(const myl_values *v, uint64_t seed, uint32_t id, uint64_t i
 
 static int values_check(const myl_values *v, size_t n, myl_diag *d, const char *what)
 {
+    if (v->dist == MYL_DIST_UNIFORM && v->integer &&
+        !(v->a >= -9007199254740992.0 && v->b <= 9007199254740992.0))
+        return myl_diag_fail(d, MYL_ERANGE, "%s: uniform bounds beyond 2^53", what);
     if (v->dist == MYL_DIST_ARRAY && v->n != n)
         return myl_diag_fail(d, MYL_EINVAL, "%s: %zu values given, %zu expected", what, v->n, n);
     if (v->dist == MYL_DIST_UNIFORM && !(v->b >= v->a))
@@ -479,6 +482,17 @@ int myl_net_add_proj(myl_net *net, const myl_proj_desc *desc, uint32_t *id, myl_
     }
     if (!(desc->delay_unit > 0) || !isfinite(desc->delay_unit))
         return myl_diag_fail(d, MYL_EINVAL, "projection %s: bad delay unit", nm);
+    {
+        char what[200];
+        snprintf(what, sizeof what, "projection %s: delay", nm);
+        int rc0 = values_check(&desc->delay, desc->delay.n, d, what);
+        if (!rc0) {
+            snprintf(what, sizeof what, "projection %s: weight", nm);
+            rc0 = values_check(&desc->weight, desc->weight.n, d, what);
+        }
+        if (rc0)
+            return rc0;
+    }
 
     if (net->nprojs == net->capprojs) {
         uint32_t cap = net->capprojs ? net->capprojs * 2 : 8;
@@ -628,4 +642,34 @@ myl_model myl_net_pop_model(const myl_net *net, uint32_t pop)
 const myl_proj_desc *myl_net_proj(const myl_net *net, uint32_t proj)
 {
     return proj < net->nprojs ? &net->projs[proj].d : NULL;
+}
+
+const myl_values *myl_net_pop_param(const myl_net *net, uint32_t pop, myl_param p)
+{
+    if (pop >= net->npops || (unsigned)p >= MYL_P_COUNT)
+        return NULL;
+    return &net->pops[pop].param[p];
+}
+
+int myl_net_pop_param_set(const myl_net *net, uint32_t pop, myl_param p)
+{
+    return pop < net->npops && (unsigned)p < MYL_P_COUNT && net->pops[pop].param_set[p];
+}
+
+myl_reset myl_net_pop_reset(const myl_net *net, uint32_t pop)
+{
+    return net->pops[pop].reset;
+}
+
+int myl_net_pop_strict(const myl_net *net, uint32_t pop)
+{
+    return net->pops[pop].strict;
+}
+
+double myl_round_ticks(double x)
+{
+    double h = nearbyint(2 * x); /* the nearest half tick */
+    if (fabs(2 * x - h) <= 2e-9 * (fabs(x) > 1 ? fabs(x) : 1))
+        x = h / 2;
+    return round(x);
 }

@@ -27,6 +27,7 @@
 #include "cnet_internal.h"
 
 #include "myelin/alloc.h"
+#include "myelin/hw.h"
 #include "myelin/rng.h"
 
 #include <math.h>
@@ -56,7 +57,7 @@ static inline int delta_update(const myl__kconst *k, int model_if, int sub, int 
     const int32_t r = *ref;
     const int held = r > 0;
     const float vn = model_if ? vo + k->dv + x : k->v_inf + (vo - k->v_inf) * k->a_m + x;
-    const int sp = (!held) & crossed(vn, k->v_th, strict);
+    const int sp = (int)(!held) & crossed(vn, k->v_th, strict);
     const float vr = sub ? vn - k->v_sub : k->v_reset;
     *v = held ? vo : (sp ? vr : vn);
     *ref = sp ? k->refr : (held ? r - 1 : 0);
@@ -72,7 +73,7 @@ static inline int cuba_update(const myl__kconst *k, int sub, int strict, float *
     const float vn = k->v_inf + (vo - k->v_inf) * k->a_m + k->p_e * eo + k->p_i * io;
     *ie = eo * k->a_e + xe;
     *ii = io * k->a_i + xi;
-    const int sp = (!held) & crossed(vn, k->v_th, strict);
+    const int sp = (int)(!held) & crossed(vn, k->v_th, strict);
     const float vr = sub ? vn - k->v_sub : k->v_reset;
     *v = held ? vo : (sp ? vr : vn);
     *ref = sp ? k->refr : (held ? r - 1 : 0);
@@ -136,7 +137,7 @@ static ALWAYS_INLINE void delta_pass(const myl__kconst *restrict kp, int is_if, 
         const int32_t held = r > 0;
         const float vn = is_if ? vo + dv + x[i] : v_inf + (vo - v_inf) * a_m + x[i];
         const int32_t cr = strict ? vn > th : vn >= th;
-        const int32_t sp = cr & (held ^ 1);
+        const int32_t sp = cr & (int32_t)(held ^ 1);
         const float vr = sub ? vn - v_sub : v_reset;
         const float v1 = held ? vo : vn;
         const float vf = sp ? vr : v1;
@@ -163,7 +164,7 @@ static ALWAYS_INLINE void cuba_pass(const myl__kconst *restrict kp, int sub, int
         const float vn = v_inf + (vo - v_inf) * a_m + p_e * eo + p_i * io;
         const float en = eo * a_e + xe[i], in = io * a_i + xi[i];
         const int32_t cr = strict ? vn > th : vn >= th;
-        const int32_t sp = cr & (held ^ 1);
+        const int32_t sp = cr & (int32_t)(held ^ 1);
         const float vr = sub ? vn - v_sub : v_reset;
         const float v1 = held ? vo : vn;
         const float vf = sp ? vr : v1;
@@ -521,6 +522,7 @@ uint64_t myl__input_step(const myl_cnet *c, const myl__seg *s, uint64_t t, doubl
 void myl__seg_release(myl__seg *s)
 {
     myl_afree(s->k);
+    myl_free(s->chip);
     myl_free(s->pidx);
     myl_free(s->lambda);
     myl_free(s->cdf);
@@ -584,7 +586,7 @@ static int neuron_consts(const myl_net *net, double dt, uint64_t seed, const myl
         return bad(d, p, MYL_P_V_TH, pi, v_th, "a finite number");
     if (!isfinite(v_reset))
         return bad(d, p, MYL_P_V_RESET, pi, v_reset, "a finite number");
-    refr = round(refr); /* periods given as times arrive as fractional ticks */
+    refr = myl_round_ticks(refr); /* periods given as times arrive as fractional ticks */
     if (!(refr >= 0 && refr <= 1e9))
         return bad(d, p, MYL_P_REFRACTORY, pi, refr, "a number of ticks >= 0");
     if (!isfinite(bias))
@@ -679,8 +681,8 @@ static int poisson_prepare(const myl_net *net, double dt, uint64_t seed, myl__se
     return 0;
 }
 
-int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, myl__core *core, myl__seg *s,
-                     myl_diag *d)
+int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, const myl_chip *chip,
+                     myl__core *core, myl__seg *s, myl_diag *d)
 {
     const myl__pop *p = &net->pops[s->pop];
     s->model = p->model;
@@ -716,6 +718,31 @@ int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, myl__core *co
             if (!isfinite(v0))
                 return bad(d, p, MYL_P_V_INIT, pi, v0, "a finite number");
             core->v0[s->lo + i] = (float)v0;
+        }
+        const myl_chip_pop *cp = chip && chip->pop ? &chip->pop[s->pop] : NULL;
+        if (cp && cp->arith) {
+            /* the chip's neuron: its parameters, and initial potentials in its units */
+            s->arith = cp->arith;
+            s->chip = myl_malloc(cp->param_size);
+            s->pidx = myl_calloc(s->n, sizeof *s->pidx);
+            if (!s->chip || !s->pidx)
+                return MYL_ENOMEM;
+            memcpy(s->chip, cp->param, cp->param_size);
+            for (uint32_t i = 0; i < s->n; i++) {
+                s->pidx[i] = (uint32_t)(core->gid[s->lo + i] - p->first);
+                double x = nearbyint(((double)core->v0[s->lo + i] - cp->v_zero) * cp->v_scale);
+                core->iv0[s->lo + i] = (int32_t)(x > 2147483647.0    ? 2147483647.0
+                                                 : x < -2147483648.0 ? -2147483648.0
+                                                                     : x);
+            }
+            /* SpiNNaker keeps excitatory and inhibitory input apart */
+            s->syn_current = cp->arith == MYL_ARITH_SPINNAKER;
+            if (p->param_set[MYL_P_INPUT_RATE])
+                return myl_diag_fail(d, MYL_EINVAL,
+                                     "population '%s': input_rate is not available on chip "
+                                     "arithmetic; model the drive as a poisson population",
+                                     p->name);
+            return 0;
         }
         if (!p->param_set[MYL_P_INPUT_RATE])
             return 0;
@@ -761,8 +788,8 @@ int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, myl__core *co
         if (!s->period || !s->phase)
             return MYL_ENOMEM;
         for (uint32_t i = 0; i < nl; i++) {
-            double per = round(P(net, seed, s->pop, MYL_P_PERIOD, s->pidx[i]));
-            double ph = round(P(net, seed, s->pop, MYL_P_PHASE, s->pidx[i]));
+            double per = myl_round_ticks(P(net, seed, s->pop, MYL_P_PERIOD, s->pidx[i]));
+            double ph = myl_round_ticks(P(net, seed, s->pop, MYL_P_PHASE, s->pidx[i]));
             if (!(per >= 1 && per < 1e18))
                 return bad(d, p, MYL_P_PERIOD, s->pidx[i], per, "a period of at least 1 tick");
             if (!(ph >= 0 && ph < 1e18))

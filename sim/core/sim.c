@@ -110,6 +110,9 @@ void myl_sim_free(myl_sim *s)
             myl_afree(r->st.xi);
             myl_afree(r->st.busy);
             myl_afree(r->st.out);
+            myl_afree(r->st.cv);
+            myl_afree(r->st.cu);
+            myl_afree(r->st.ci);
             myl_free(r->cursor);
             myl_free(r->seg_active);
             myl_free(r->inj);
@@ -218,17 +221,21 @@ int myl_sim_new(const myl_cnet *c, myl_engine engine, myl_sim **out)
         r->st.xi = acount(s, C->n, sizeof(float));
         r->st.busy = acount(s, C->n, sizeof(int32_t));
         r->st.out = acount(s, C->n, sizeof(int32_t));
+        r->st.cv = acount(s, C->n, sizeof(int32_t));
+        r->st.cu = acount(s, C->n, sizeof(int32_t));
+        r->st.ci = acount(s, C->n, sizeof(int32_t));
         r->cursor = myl_calloc(C->nseg ? C->nseg : 1, sizeof *r->cursor);
         r->seg_active = myl_calloc(C->nseg ? C->nseg : 1, sizeof *r->seg_active);
         if (!r->st.v || !r->st.ie || !r->st.ii || !r->st.ref || !r->ring_e ||
             (C->two_rec && !r->ring_i) || !r->act || !r->st.xe || !r->st.xi || !r->st.busy ||
-            !r->st.out || !r->cursor ||
+            !r->st.out || !r->st.cv || !r->st.cu || !r->st.ci || !r->cursor ||
             !r->seg_active)
             goto fail;
         for (uint32_t g = 0; g < C->nseg; g++)
             r->seg_active[g] = C->seg[g].n;
         s->fast[k] = (core_fast){r->ring_e, r->ring_i ? r->ring_i : r->ring_e, C->n};
         memcpy(r->st.v, C->v0, C->n * sizeof(float));
+        memcpy(r->st.cv, C->iv0, C->n * sizeof(int32_t));
         /* every neuron starts active: its initial state need not be a fixed point */
         memset(r->act, 1, C->n);
         for (uint32_t g = 0; g < C->nseg; g++)
@@ -345,8 +352,12 @@ float myl_sim_v(const myl_sim *s, uint32_t gid)
     const myl__core *C = &s->c->core[s->c->core_of[gid]];
     uint32_t l = s->c->local_of[gid];
     for (uint32_t g = 0; g < C->nseg; g++)
-        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n)
-            return myl_model_is_source(C->seg[g].model) ? NAN : s->rt[s->c->core_of[gid]].st.v[l];
+        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n) {
+            const myl__nstate *st = &s->rt[s->c->core_of[gid]].st;
+            if (myl_model_is_source(C->seg[g].model))
+                return NAN;
+            return C->seg[g].arith ? (float)st->cv[l] : st->v[l]; /* chip: its integer v */
+        }
     return NAN;
 }
 
@@ -530,6 +541,11 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
             } else if (myl_model_is_source(S->model)) {
                 ns = myl__source_step(c, S, &rt->cursor[g], t, s->spk_local, s->spk_cnt,
                                       s->scratch);
+            } else if (S->arith) {
+                uint64_t a0 = r->active;
+                ns = myl__chip_step(S, &rt->st, in_e, in_i, c->inv_scale, rt->act, t, c->seed,
+                                    s->spk_local, s->spk_cnt, &r->updates, &r->active);
+                rt->seg_active[g] = r->active - a0;
             } else {
                 /* the event engine updates only busy neurons while few are busy; otherwise a
                  * whole-segment pass is cheaper and, neurons at rest being fixed points, gives

@@ -1251,22 +1251,16 @@ static void base_name(const char *path, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)n, b);
 }
 
-static int load_path(const char *path, myl_hw **out, myl_diag *d)
+int myl__hw_parse(const char *text, size_t len, const char *path, myl_hw **out, myl_diag *d)
 {
-    char *text = NULL, *refs = NULL;
-    size_t len = 0;
-    int rc = read_file(path, &text, &len, d);
-    if (rc)
-        return rc;
+    char *refs = NULL;
     myl__hw *h = myl__hw_new();
-    if (!h) {
-        myl_free(text);
+    if (!h)
         return MYL_ENOMEM;
-    }
     yaml_document_t doc;
     int have_doc = 0;
     yaml_parser_t p;
-    rc = MYL_ENOMEM;
+    int rc = MYL_ENOMEM;
     if (!yaml_parser_initialize(&p))
         goto done;
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -1308,7 +1302,6 @@ static int load_path(const char *path, myl_hw **out, myl_diag *d)
 done:
     if (have_doc)
         yaml_document_delete(&doc);
-    myl_free(text);
     if (!rc)
         rc = myl__hw_finish(&h, refs);
     else
@@ -1318,6 +1311,18 @@ done:
         return rc;
     *out = &h->pub;
     return 0;
+}
+
+static int load_path(const char *path, myl_hw **out, myl_diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, d);
+    if (rc)
+        return rc;
+    rc = myl__hw_parse(text, len, path, out, d);
+    myl_free(text);
+    return rc;
 }
 
 /* The directories searched for models, in order: $MYELIN_HW_PATH (colon-separated), the
@@ -1603,7 +1608,7 @@ static void fmt_count(const myl_fig *f, myl__unit u, char *buf, size_t size)
     else if (u == MYL__U_BITS && n >= 8192 && n % 8192 == 0)
         snprintf(buf, size, "%llu KiB (%llu bits)", n / 8192, n);
     else if (u == MYL__U_BITS)
-        snprintf(buf, size, "%llu bits", n);
+        snprintf(buf, size, "%llu bit%s", n, n == 1 ? "" : "s");
     else
         snprintf(buf, size, "%llu", n);
 }
@@ -1741,8 +1746,9 @@ void myl_hw_describe(const myl_hw *hw, FILE *f)
                 hw->sanafe ? " (SANA-FE architecture file, converted)" : "");
     unsigned long long per_chip =
         (unsigned long long)hw->cores_per_tile * hw->mesh_w * (unsigned long long)hw->mesh_h;
-    fprintf(f, "  %llu cores per chip = %u x %u tiles of %u cores; chips %u x %u%s\n", per_chip,
-            hw->mesh_w, hw->mesh_h, hw->cores_per_tile, hw->chips_w, hw->chips_h,
+    fprintf(f, "  %llu core%s per chip = %u x %u tiles of %u core%s; chips %u x %u%s\n", per_chip,
+            per_chip == 1 ? "" : "s", hw->mesh_w, hw->mesh_h, hw->cores_per_tile,
+            hw->cores_per_tile == 1 ? "" : "s", hw->chips_w, hw->chips_h,
             hw->chips_w == 0 || hw->chips_h == 0 ? " (0: as many as needed)" : "");
     fprintf(f, "  marks: M measured on silicon, S pre-silicon simulation, C calibrated by a "
                "simulator,\n         V vendor claim, ? unconfirmed, D derived here; numbers "
@@ -1780,7 +1786,7 @@ void myl_hw_describe(const myl_hw *hw, FILE *f)
                   hw->weight_exp_max, t);
     }
 
-    fprintf(f, "\nCosts per operation                         %-22s %s\n", "energy", "latency");
+    fprintf(f, "\n%-42s %-22s %s\n", "Costs per operation", "energy", "latency");
     print_op(f, "message in (axon_in)", &hw->msg_in, t);
     for (uint32_t i = 0; i < hw->nsynapse && i < MYL_HW_MAX_VARIANTS; i++) {
         snprintf(a, sizeof a, "synapse '%.24s'%s", hw->synapse[i].name,

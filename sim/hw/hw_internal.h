@@ -74,6 +74,10 @@ int myl__hw_warn(myl__hw *h, const char *fmt, ...)
  * record; *hp is updated. MYL_ENOMEM (the record is then freed and *hp is NULL) or 0. */
 int myl__hw_finish(myl__hw **hp, const char *refs);
 
+/* myl_hw_load's work on text already in memory (for fuzzing and tests): `path` names the model
+ * (its base name without .yaml) and the file in messages. Same errors as myl_hw_load. */
+int myl__hw_parse(const char *text, size_t len, const char *path, myl_hw **out, myl_diag *d);
+
 /* Is this figure a number (not unknown)? */
 int myl__fig_known(const myl_fig *f);
 

@@ -3,6 +3,7 @@
 
 #include "myelin/alloc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,35 @@ void myl_bytes_close_file(myl_bytes *b)
     myl_free(fs->path);
     myl_free(fs);
     b->ctx = NULL;
+}
+
+typedef struct mem_src {
+    const uint8_t *p;
+    size_t left;
+} mem_src;
+
+static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
+{
+    (void)d;
+    mem_src *m = ctx;
+    *got = n < m->left ? n : m->left;
+    memcpy(buf, m->p, *got);
+    m->p += *got;
+    m->left -= *got;
+    return 0;
+}
+
+void myl_bytes_from_memory(const void *buf, size_t len, const char *name, myl_bytes *out)
+{
+    /* the cursor lives in the caller's struct: the source needs no allocation */
+    static_assert(sizeof(mem_src) <= sizeof out->mem, "room for the memory cursor");
+    memset(out, 0, sizeof *out);
+    mem_src *m = (mem_src *)(void *)out->mem;
+    m->p = buf;
+    m->left = len;
+    out->read = mem_read;
+    out->ctx = m;
+    out->name = name;
 }
 
 int myl_in_init(myl_in *in, myl_bytes *src, size_t cap)

@@ -113,6 +113,17 @@ static yaml_node_t *get(ctx *x, yaml_node_t *m, const char *key)
     return NULL;
 }
 
+/* The key node of `key` in mapping m (for messages about the key rather than its value). */
+static yaml_node_t *keynode(ctx *x, yaml_node_t *m, const char *key)
+{
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(x, p->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
+            return k;
+    }
+    return m;
+}
+
 /* Edit distance (insertions, deletions, substitutions, adjacent swaps), capped at 3. */
 static int distance(const char *a, const char *b)
 {
@@ -162,14 +173,15 @@ static int check_keys(ctx *x, yaml_node_t *m, const char *const *allowed, const 
                 if (dd < bd)
                     bd = dd, best = *a;
             }
-            if (best)
-                return fail(x, k, MYL_EPARSE, "%s: unknown key '%s' (did you mean '%s'?)", where,
-                            scalar(k), best);
             char list[512] = "";
             size_t len = 0;
             for (const char *const *a = allowed; *a; a++)
                 len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
                                         "%s%s", a == allowed ? "" : ", ", *a);
+            if (best)
+                return fail(x, k, MYL_EPARSE,
+                            "%s: unknown key '%s' (did you mean '%s'? expected one of: %s)", where,
+                            scalar(k), best, list);
             return fail(x, k, MYL_EPARSE, "%s: unknown key '%s' (expected one of: %s)", where,
                         scalar(k), list);
         }
@@ -394,7 +406,8 @@ static int get_values(ctx *x, yaml_node_t *nd, const char *what, conv c, size_t 
             snprintf(q, sizeof q, "1 %s", u);
             myl_qunit qu;
             char why[128];
-            if (c == C_PLAIN || myl_quantity_parse(q, conv_kind(c), &scale, &qu, why))
+            if (myl_quantity_parse(q, conv_kind(c), &scale, &qu, why) ||
+                (qu == MYL_U_TICKS && c != C_TICKS))
                 return fail(x, un, MYL_EPARSE, "%s: unit '%s' does not fit; expected %s", what,
                             u, conv_expect(c));
             if (c == C_TICKS && qu == MYL_U_SI)
@@ -437,10 +450,10 @@ static int get_values(ctx *x, yaml_node_t *nd, const char *what, conv c, size_t 
                             what, (unsigned long long)i);
             }
         }
-        myl_npy_release(&a);
         out->dist = MYL_DIST_ARRAY;
         out->f64 = arr;
         out->n = (size_t)a.count;
+        myl_npy_release(&a); /* zeroes a: read its count first */
         return 0;
     }
 
@@ -542,7 +555,7 @@ static int set_param(ctx *x, uint32_t pop, yaml_node_t *pn, myl_param p, conv c,
     myl_diag d = {0};
     rc = myl_net_pop_set(x->net, pop, p, &v, &d);
     if (rc)
-        return fail(x, pn, rc, "%s", d.msg);
+        return fail(x, pn, rc == MYL_EINVAL ? MYL_EPARSE : rc, "%s", d.msg);
     return 0;
 }
 
@@ -574,9 +587,14 @@ static int parse_spike_times(ctx *x, yaml_node_t *pm, uint32_t pop, const char *
             return MYL_ENOMEM;
         for (size_t i = 0; i < n; i++) {
             double v = nv.f64[i];
-            if (!(v >= 0 && v < size) || v != floor(v))
-                return fail(x, nn, MYL_ERANGE, "%s: neuron index %g at position %zu is not in "
-                                              "0..%u", where, v, i, size - 1);
+            if (!(v >= 0 && v < size) || v != floor(v)) {
+                yaml_node_t *at = nn->type == YAML_SEQUENCE_NODE
+                                      ? node(x, nn->data.sequence.items.start[i])
+                                      : nn;
+                return fail(x, at, MYL_ERANGE,
+                            "%s: neurons: index %g at position %zu is not in 0..%u", where, v, i,
+                            size - 1);
+            }
             neu[i] = (uint32_t)v;
         }
         tt = (double *)tv.f64;
@@ -625,13 +643,37 @@ static int parse_spike_times(ctx *x, yaml_node_t *pm, uint32_t pop, const char *
                     what);
     }
     uint64_t *ticks = keep(x, myl_calloc(n ? n : 1, sizeof *ticks));
-    if (!ticks)
+    yaml_node_t **where_t = keep(x, myl_calloc(n ? n : 1, sizeof *where_t));
+    if (!ticks || !where_t)
         return MYL_ENOMEM;
+    /* the node of each time, for messages */
+    for (size_t i = 0; i < n; i++)
+        where_t[i] = tn;
+    if (!nn && tn->type == YAML_SEQUENCE_NODE) {
+        size_t k = 0;
+        for (yaml_node_item_t *it = tn->data.sequence.items.start;
+             it < tn->data.sequence.items.top; it++) {
+            yaml_node_t *e = node(x, *it);
+            if (e->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *j = e->data.sequence.items.start;
+                     j < e->data.sequence.items.top && k < n; j++)
+                    where_t[k++] = node(x, *j);
+            } else if (k < n) {
+                where_t[k++] = e;
+            }
+        }
+    } else if (nn && tn->type == YAML_SEQUENCE_NODE) {
+        size_t k = 0;
+        for (yaml_node_item_t *it = tn->data.sequence.items.start;
+             it < tn->data.sequence.items.top && k < n; it++)
+            where_t[k++] = node(x, *it);
+    }
     for (size_t i = 0; i < n; i++) {
         /* a spike at time t belongs to the tick that contains it */
         double t = floor(tt[i] + 1e-9 * (fabs(tt[i]) > 1 ? fabs(tt[i]) : 1));
         if (!(t >= 0 && t < 1e18))
-            return fail(x, tn, MYL_ERANGE, "%s: spike time %g ticks is negative", what, tt[i]);
+            return fail(x, where_t[i], MYL_ERANGE, "%s: spike time %g ticks is %s", what, tt[i],
+                        t < 0 ? "negative" : "out of range");
         ticks[i] = (uint64_t)t;
     }
     myl_diag d = {0};
@@ -651,11 +693,17 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
         return fail(x, pm, MYL_EPARSE, "%s: needs name, size and model", where);
     const char *name, *model;
     uint64_t size;
-    if ((rc = get_str(x, nn, where, &name)))
+    char wn[240];
+    snprintf(wn, sizeof wn, "%s: name", where);
+    if ((rc = get_str(x, nn, wn, &name)))
         return rc;
     snprintf(where, sizeof where, "population '%s'", name);
-    if ((rc = get_uint(x, sn, where, 1, UINT32_MAX - 1, &size)) ||
-        (rc = get_str(x, mn, where, &model)))
+    char wk[260];
+    snprintf(wk, sizeof wk, "%s: size", where);
+    if ((rc = get_uint(x, sn, wk, 1, UINT32_MAX - 1, &size)))
+        return rc;
+    snprintf(wk, sizeof wk, "%s: model", where);
+    if ((rc = get_str(x, mn, wk, &model)))
         return rc;
     myl_model m;
     if (myl_model_from_name(model, &m))
@@ -663,11 +711,30 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
                     "%s: unknown model '%s' (expected lif, cuba_lif, if, li, poisson, regular, "
                     "spike_times or events)",
                     where, model);
+    const char *keys_model[sizeof pop_keys_neuron / sizeof pop_keys_neuron[0]];
     const char *const *keys = m == MYL_MODEL_POISSON       ? pop_keys_poisson
                               : m == MYL_MODEL_REGULAR     ? pop_keys_regular
                               : m == MYL_MODEL_SPIKE_TIMES ? pop_keys_times
                               : m == MYL_MODEL_EVENTS      ? pop_keys_events
-                                                           : pop_keys_neuron;
+                                                           : keys_model;
+    if (keys == keys_model) {
+        /* the keys this neuron model understands: its parameters and the common keys */
+        size_t nk = 0;
+        for (const char *const *k = pop_keys_neuron; *k; k++) {
+            myl_param pp;
+            const char *pname = strcmp(*k, "v_leak") == 0 ? "v_rest" : *k;
+            int is_param = myl_param_from_name(pname, &pp) == 0;
+            int ok = !is_param || myl_model_has_param(m, pp);
+            if (strcmp(*k, "tau_syn") == 0)
+                ok = myl_model_has_param(m, MYL_P_TAU_SYN_E);
+            if ((strcmp(*k, "reset") == 0 || strcmp(*k, "strict_threshold") == 0) &&
+                m == MYL_MODEL_LI)
+                ok = 0;
+            if (ok)
+                keys_model[nk++] = *k;
+        }
+        keys_model[nk] = NULL;
+    }
     char where2[260];
     snprintf(where2, sizeof where2, "%s (%s)", where, model);
     if ((rc = check_keys(x, pm, keys, where2)))
@@ -675,7 +742,7 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
     uint32_t pop;
     myl_diag d = {0};
     if ((rc = myl_net_add_pop(x->net, name, (uint32_t)size, m, &pop, &d)))
-        return fail(x, nn, rc, "%s", d.msg);
+        return fail(x, nn, rc == MYL_EINVAL ? MYL_EPARSE : rc, "name: %s", d.msg);
 
     static const struct {
         const char *key;
@@ -692,12 +759,12 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
         {"input_rate", MYL_P_INPUT_RATE, C_HZ}, {"input_weight", MYL_P_INPUT_WEIGHT, C_PLAIN},
     };
     if (get(x, pm, "v_rest") && get(x, pm, "v_leak"))
-        return fail(x, get(x, pm, "v_leak"), MYL_EPARSE,
+        return fail(x, keynode(x, pm, "v_leak"), MYL_EPARSE,
                     "%s: v_leak is another name for v_rest; give one of them", where);
     yaml_node_t *ts = get(x, pm, "tau_syn");
     if (ts) {
         if (get(x, pm, "tau_syn_e") || get(x, pm, "tau_syn_i"))
-            return fail(x, ts, MYL_EPARSE,
+            return fail(x, keynode(x, pm, "tau_syn"), MYL_EPARSE,
                         "%s: tau_syn sets both tau_syn_e and tau_syn_i; give either", where);
         char what[300];
         snprintf(what, sizeof what, "%s: tau_syn", where);
@@ -714,11 +781,15 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
         if (m == MYL_MODEL_REGULAR && params[i].p == MYL_P_RATE) {
             /* regular sources: a rate is a period of round(1 / (rate * dt)) ticks */
             if (get(x, pm, "period"))
-                return fail(x, pn, MYL_EPARSE, "%s: give period or rate, not both", where);
+                return fail(x, keynode(x, pm, "rate"), MYL_EPARSE,
+                            "%s: give period or rate, not both", where);
             double hz;
             if ((rc = get_num(x, pn, what, C_HZ, &hz, NULL)))
                 return rc;
-            double per = hz > 0 ? myl_ticks_round(1.0 / hz, x->dt) : 0;
+            if (!(hz > 0))
+                return fail(x, pn, MYL_ERANGE, "%s: a regular source needs a rate above 0 Hz",
+                            what);
+            double per = myl_ticks_round(1.0 / hz, x->dt);
             if (!(per >= 1))
                 return fail(x, pn, MYL_ERANGE,
                             "%s: a rate of %g Hz is more than one spike per tick of %g s", what,
@@ -734,27 +805,31 @@ static int parse_pop(ctx *x, yaml_node_t *pm, size_t index)
     yaml_node_t *rn = get(x, pm, "reset");
     if (rn) {
         const char *r;
-        if ((rc = get_str(x, rn, where, &r)))
+        snprintf(wk, sizeof wk, "%s: reset", where);
+        if ((rc = get_str(x, rn, wk, &r)))
             return rc;
-        if (strcmp(r, "to_reset") == 0 || strcmp(r, "v_reset") == 0)
+        if (strcmp(r, "to_reset") == 0)
             myl_net_pop_set_reset(x->net, pop, MYL_RESET_TO);
         else if (strcmp(r, "subtract") == 0)
             myl_net_pop_set_reset(x->net, pop, MYL_RESET_SUBTRACT);
         else
-            return fail(x, rn, MYL_EPARSE, "%s: reset '%s' (expected to_reset or subtract)",
+            return fail(x, rn, MYL_EPARSE,
+                        "%s: reset: '%s' is not a reset mode (expected to_reset or subtract)",
                         where, r);
     }
     yaml_node_t *st = get(x, pm, "strict_threshold");
     if (st) {
         int b;
-        if ((rc = get_bool(x, st, where, &b)))
+        snprintf(wk, sizeof wk, "%s: strict_threshold", where);
+        if ((rc = get_bool(x, st, wk, &b)))
             return rc;
         myl_net_pop_set_strict_threshold(x->net, pop, b);
     }
     yaml_node_t *rv = get(x, pm, "record_v");
     if (rv) {
         int b;
-        if ((rc = get_bool(x, rv, where, &b)))
+        snprintf(wk, sizeof wk, "%s: record_v", where);
+        if ((rc = get_bool(x, rv, wk, &b)))
             return rc;
         myl_net_pop_set_record_v(x->net, pop, b);
     }
@@ -771,6 +846,21 @@ static const char *const proj_keys[] = {
 static int index_array(ctx *x, yaml_node_t *n, const char *what, uint32_t size, uint32_t **out,
                        size_t *len)
 {
+    if (n->type == YAML_SEQUENCE_NODE) {
+        /* check each element where it stands */
+        size_t i = 0;
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++, i++) {
+            yaml_node_t *e = node(x, *it);
+            double v;
+            int rc = get_num(x, e, what, C_PLAIN, &v, NULL);
+            if (rc)
+                return rc;
+            if (!(v >= 0 && v < size) || v != floor(v))
+                return fail(x, e, MYL_ERANGE, "%s: index %g at position %zu is not in 0..%u",
+                            what, v, i, size - 1);
+        }
+    }
     myl_values v;
     int rc = get_values(x, n, what, C_PLAIN, 0, NULL, &v);
     if (rc)
@@ -804,12 +894,20 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
     if (!fn || !tn || !rn)
         return fail(x, pm, MYL_EPARSE, "%s: needs from, to and rule", where);
     const char *from, *to, *rule, *name = NULL;
-    if ((rc = get_str(x, fn, where, &from)) || (rc = get_str(x, tn, where, &to)) ||
-        (rc = get_str(x, rn, where, &rule)))
+    char wk[340];
+    snprintf(wk, sizeof wk, "%s: from", where);
+    if ((rc = get_str(x, fn, wk, &from)))
+        return rc;
+    snprintf(wk, sizeof wk, "%s: to", where);
+    if ((rc = get_str(x, tn, wk, &to)))
+        return rc;
+    snprintf(wk, sizeof wk, "%s: rule", where);
+    if ((rc = get_str(x, rn, wk, &rule)))
         return rc;
     char defname[256];
     yaml_node_t *nn = get(x, pm, "name");
-    if (nn && (rc = get_str(x, nn, where, &name)))
+    snprintf(wk, sizeof wk, "%s: name", where);
+    if (nn && (rc = get_str(x, nn, wk, &name)))
         return rc;
     if (!name) {
         snprintf(defname, sizeof defname, "%s->%s", from, to);
@@ -825,6 +923,10 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
         return fail(x, fn, MYL_EPARSE, "%s: no population named '%s'", where, from);
     if (myl_net_find_pop(x->net, to, &D.post))
         return fail(x, tn, MYL_EPARSE, "%s: no population named '%s'", where, to);
+    if (myl_model_is_source(myl_net_pop_model(x->net, D.post)))
+        return fail(x, tn, MYL_EPARSE,
+                    "%s: to: '%s' is a spike source (%s); a projection needs neurons to reach",
+                    where, to, myl_model_name(myl_net_pop_model(x->net, D.post)));
     if (myl_conn_rule_from_name(rule, &D.rule))
         return fail(x, rn, MYL_EPARSE,
                     "%s: unknown rule '%s' (expected all_to_all, one_to_one, fixed_probability, "
@@ -844,9 +946,15 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
               {MYL_CONN_EXPLICIT, "post"}};
     for (size_t i = 0; i < sizeof rk / sizeof rk[0]; i++) {
         yaml_node_t *k = get(x, pm, rk[i].key);
-        if (k && rk[i].r != D.rule)
+        if (k && rk[i].r != D.rule) {
+            /* point at the key itself */
+            for (yaml_node_pair_t *pp = pm->data.mapping.pairs.start;
+                 pp < pm->data.mapping.pairs.top; pp++)
+                if (node(x, pp->value) == k)
+                    k = node(x, pp->key);
             return fail(x, k, MYL_EPARSE, "%s: '%s' belongs to rule %s, not %s", where,
                         rk[i].key, myl_conn_rule_name(rk[i].r), rule);
+        }
         if (!k && rk[i].r == D.rule)
             return fail(x, pm, MYL_EPARSE, "%s: rule %s needs '%s'", where, rule, rk[i].key);
     }
@@ -862,15 +970,18 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
         break;
     }
     case MYL_CONN_FIXED_INDEGREE:
-        if ((rc = get_uint(x, get(x, pm, "indegree"), where, 0, UINT32_MAX, &D.n)))
+        snprintf(wk, sizeof wk, "%s: indegree", where);
+        if ((rc = get_uint(x, get(x, pm, "indegree"), wk, 0, UINT32_MAX, &D.n)))
             return rc;
         break;
     case MYL_CONN_FIXED_OUTDEGREE:
-        if ((rc = get_uint(x, get(x, pm, "outdegree"), where, 0, UINT32_MAX, &D.n)))
+        snprintf(wk, sizeof wk, "%s: outdegree", where);
+        if ((rc = get_uint(x, get(x, pm, "outdegree"), wk, 0, UINT32_MAX, &D.n)))
             return rc;
         break;
     case MYL_CONN_FIXED_TOTAL_NUMBER:
-        if ((rc = get_uint(x, get(x, pm, "n"), where, 0, 1ull << 40, &D.n)))
+        snprintf(wk, sizeof wk, "%s: n", where);
+        if ((rc = get_uint(x, get(x, pm, "n"), wk, 0, 1ull << 40, &D.n)))
             return rc;
         break;
     case MYL_CONN_EXPLICIT: {
@@ -893,21 +1004,25 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
         break;
     }
     yaml_node_t *k;
-    if ((k = get(x, pm, "allow_self")) && (rc = get_bool(x, k, where, &D.allow_self)))
+    snprintf(wk, sizeof wk, "%s: allow_self", where);
+    if ((k = get(x, pm, "allow_self")) && (rc = get_bool(x, k, wk, &D.allow_self)))
         return rc;
-    if ((k = get(x, pm, "allow_multiple")) && (rc = get_bool(x, k, where, &D.allow_multiple)))
+    snprintf(wk, sizeof wk, "%s: allow_multiple", where);
+    if ((k = get(x, pm, "allow_multiple")) && (rc = get_bool(x, k, wk, &D.allow_multiple)))
         return rc;
     if ((k = get(x, pm, "sign"))) {
         const char *s;
-        if ((rc = get_str(x, k, where, &s)))
+        snprintf(wk, sizeof wk, "%s: sign", where);
+        if ((rc = get_str(x, k, wk, &s)))
             return rc;
         if (strcmp(s, "excitatory") == 0)
             D.sign = MYL_SIGN_EXC;
         else if (strcmp(s, "inhibitory") == 0)
             D.sign = MYL_SIGN_INH;
         else
-            return fail(x, k, MYL_EPARSE, "%s: sign '%s' (expected excitatory or inhibitory)",
-                        where, s);
+            return fail(x, k, MYL_EPARSE,
+                        "%s: sign: '%s' is not a sign (expected excitatory or inhibitory)", where,
+                        s);
     }
     /* per-synapse arrays: the count follows from the rule where it can */
     size_t nsyn = 0;
@@ -955,7 +1070,7 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
     }
     if (D.rule == MYL_CONN_FIXED_PROBABILITY &&
         (D.weight.dist == MYL_DIST_ARRAY || D.delay.dist == MYL_DIST_ARRAY))
-        return fail(x, pm, MYL_EPARSE,
+        return fail(x, D.weight.dist == MYL_DIST_ARRAY ? wn : dn, MYL_EPARSE,
                     "%s: fixed_probability makes a random number of synapses, so weights and "
                     "delays cannot be arrays",
                     where);
@@ -965,7 +1080,7 @@ static int parse_proj(ctx *x, yaml_node_t *pm, size_t index)
     D.origin = origin;
     myl_diag d = {0};
     if ((rc = myl_net_add_proj(x->net, &D, NULL, &d)))
-        return fail(x, pm, rc, "%s", d.msg);
+        return fail(x, pm, rc == MYL_EINVAL ? MYL_EPARSE : rc, "%s", d.msg);
     return 0;
 }
 

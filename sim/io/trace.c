@@ -290,6 +290,7 @@ int myl_writer_open(const char *path, myl_trace_format fmt, const myl_trace_meta
         return rc;
     }
     myl_trace_meta m = {0};
+    m.label = -1;
     if (meta)
         m = *meta;
     int rc = ops->open(w->st, w->f, path, &m, d);

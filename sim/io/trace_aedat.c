@@ -307,6 +307,7 @@ enum { A2_UNKNOWN, A2_DVS128, A2_DAVIS };
 typedef struct a2_state {
     held_err err;
     int layout;
+    int chip_seen; /* the header named the chip class */
     int started;   /* seen a record: last and t are set */
     uint32_t last; /* raw timestamp of the previous record */
     uint64_t t;    /* its unwrapped time [us], two's complement (wraps, never overflows) */
@@ -324,8 +325,9 @@ static int a2_probe(const uint8_t *h, size_t n)
 static void a2_chip(a2_state *st, const uint8_t *line, size_t n, myl_trace_meta *meta)
 {
     const uint8_t *k = ci_find(line, n, "AEChip:");
-    if (!k)
-        return;
+    if (!k || st->chip_seen)
+        return; /* the first "AEChip:" line is jAER's; later ones are preferences text */
+    st->chip_seen = 1;
     const uint8_t *v = k + 7, *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;

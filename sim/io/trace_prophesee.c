@@ -643,6 +643,12 @@ typedef struct evt3_st {
     /* vector events decoded but not yet delivered (the caller's buffer was full) */
     uint32_t pend_mask, pend_pol;
     uint64_t pend_base;
+    /* what the hot loop does per word type: [0] before the first ADDR_Y, [1] after */
+    struct evt3_kind {
+        uint64_t check; /* added to x | y << 16: bit 15 or 31 set = off the sensor */
+        uint32_t zmask; /* bits of z the word replaces; ZRARE: leave the loop */
+        uint32_t adv;   /* bytes the output moves: one event for ADDR_X, else 0 */
+    } kinds[2][16];
 } evt3_st;
 
 enum {
@@ -664,6 +670,33 @@ static int evt3_known(uint32_t type)
     return type == 0 || (type >= 2 && type <= 8) || type == 0xA || type >= 0xE;
 }
 
+/* The branch-free common path keeps the row and TIME_LOW in one word, z = y << 16 | time_low
+ * (y where myl_event's second word keeps it). Per word type, a zmask says which bits of z the
+ * word replaces: ADDR_Y bits 16-26, TIME_LOW bits 0-11, ADDR_X none (it is the event); every
+ * other type is ZRARE and takes the switch. Before the first ADDR_Y, ADDR_Y and ADDR_X take the
+ * switch too (the first sets the row and changes tables, the second is an error), so the hot
+ * loop never sees a missing row. Table loads, not comparisons, so that the compiler cannot
+ * turn the selects back into branches. */
+#define ZRARE 0x80000000u
+
+static void evt3_kinds(evt3_st *s)
+{
+    /* x < lim_x and y < lim_y in one test: x and y are at most 0x7FF and the limits at most
+     * 2048, so adding 0x8000 - limit to each 16-bit lane sets the lane's top bit exactly when
+     * the coordinate is out of range, with no carry into the next lane. Other words add 0. */
+    const uint64_t check = (uint64_t)(0x8000u - s->lim_x) | (uint64_t)(0x8000u - s->lim_y) << 16;
+    for (int row = 0; row < 2; row++)
+        for (int type = 0; type < 16; type++) {
+            struct evt3_kind *k = &s->kinds[row][type];
+            k->zmask = type == EVT3_TIME_LOW        ? 0x00000FFFu
+                       : row && type == EVT3_ADDR_Y ? 0x07FF0000u
+                       : row && type == EVT3_ADDR_X ? 0
+                                                    : ZRARE;
+            k->check = k->zmask == 0 ? check : 0;
+            k->adv = k->zmask == 0 ? (uint32_t)sizeof(myl_event) : 0;
+        }
+}
+
 static int evt3_open(void *st, myl_in *in, const myl_trace_opts *o, myl_trace_meta *m, myl_diag *d)
 {
     evt3_st *s = st;
@@ -674,6 +707,7 @@ static int evt3_open(void *st, myl_in *in, const myl_trace_opts *o, myl_trace_me
         return rc;
     hdr_meta(&h, m, EVT_ADDR_MAX, &s->lim_x, &s->lim_y);
     s->y = EVT3_NO_Y;
+    evt3_kinds(s);
     return 0;
 }
 
@@ -767,23 +801,6 @@ static const uint8_t *evt3_sync(evt3_st *s, const uint8_t *p, const uint8_t *e, 
     return p;
 }
 
-/* The branch-free common path keeps the row and TIME_LOW in one word, z = y << 16 | time_low
- * (y where myl_event's second word keeps it). Per word type, k_zmask says which bits of z the
- * word replaces: ADDR_Y bits 16-26, TIME_LOW bits 0-11, ADDR_X none (it is the event); every
- * other type has bit 31 set and takes the switch. A table load, not comparisons, so that the
- * compiler cannot turn the selects back into branches. */
-#define ZRARE 0x80000000u
-static const uint32_t k_zmask[16] = {
-    0x07FF0000u, ZRARE, 0,     ZRARE, ZRARE, ZRARE, 0x00000FFFu, ZRARE,
-    ZRARE,       ZRARE, ZRARE, ZRARE, ZRARE, ZRARE, ZRARE,       ZRARE,
-};
-/* The same before the first ADDR_Y: ADDR_Y and ADDR_X take the switch too (the first sets the
- * row and switches tables, the second is an error), so the hot loop never sees a missing row. */
-static const uint32_t k_zmask_norow[16] = {
-    ZRARE, ZRARE, ZRARE, ZRARE, ZRARE, ZRARE, 0x00000FFFu, ZRARE,
-    ZRARE, ZRARE, ZRARE, ZRARE, ZRARE, ZRARE, ZRARE,       ZRARE,
-};
-
 /* Decode whole words p..e of a synced stream into o..oe. Returns the new output end; *pp is
  * the first word not consumed, *bad set when that word is malformed. Kept out of line so that
  * the hot loop has the registers to itself. */
@@ -796,12 +813,9 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
 {
     const uint8_t *p = *pp;
     const uint32_t lim_x = s->lim_x, lim_y = s->lim_y;
-    /* x < lim_x and y < lim_y in one test: x and y are at most 0x7FFF (the no-row sentinel),
-     * the limits at most 2048, so adding 0x8000 - limit to each 16-bit lane sets the lane's top
-     * bit exactly when the coordinate is out of range, with no carry into the next lane. */
-    const uint64_t lim_k = (uint64_t)(0x8000u - lim_x) | (uint64_t)(0x8000u - lim_y) << 16;
-    const uint32_t *ztab = s->y == EVT3_NO_Y ? k_zmask_norow : k_zmask;
-    uint64_t z = (ztab == k_zmask ? (uint64_t)s->y << 16 : 0) | (s->t & 0xFFF);
+    int have_row = s->y != EVT3_NO_Y;
+    const struct evt3_kind *kinds = s->kinds[have_row];
+    uint64_t z = (have_row ? (uint64_t)s->y << 16 : 0) | (s->t & 0xFFF);
     uint64_t hi = s->hi;
     while (p < e && o < oe) {
         /* A run of ADDR_Y, ADDR_X and TIME_LOW words, without a branch on which: real streams
@@ -812,16 +826,15 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
         const uint8_t *const e2 = p + 2 * (words < room ? words : room);
         while (p < e2) {
             uint32_t w = rd16(p);
-            uint64_t zm = ztab[w >> 12];
+            const struct evt3_kind *k = &kinds[w >> 12];
+            uint64_t zm = k->zmask;
             if (UNLIKELY(zm & ZRARE))
                 break;
             uint64_t xy = (w & 0x7FF) | (z & 0x07FF0000u);
-            uint64_t rest = xy | (uint64_t)(w & 0x800) << 21;
-            put_packed(o, hi | (z & 0xFFF), rest);
-            uint64_t is_x = zm == 0;
-            if (UNLIKELY(((xy + lim_k) & 0x80008000u) && is_x))
+            put_packed(o, hi | (z & 0xFFF), xy | (uint64_t)(w & 0x800) << 21);
+            if (UNLIKELY((xy + k->check) & 0x80008000u))
                 goto stop;
-            o += is_x;
+            o = (myl_event *)(void *)((unsigned char *)o + k->adv);
             z = (z & ~zm) | ((uint64_t)w * 0x10001u & zm);
             p += 2;
         }
@@ -832,7 +845,8 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
         switch (w >> 12) {
         case EVT3_ADDR_Y: /* the first one */
             z = (z & ~(uint64_t)0x07FF0000u) | (uint64_t)v << 16;
-            ztab = k_zmask;
+            have_row = 1;
+            kinds = s->kinds[1];
             break;
         case EVT3_ADDR_X: /* before any ADDR_Y */
             goto stop;
@@ -848,7 +862,7 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
             if (UNLIKELY(!s->have_base))
                 goto stop;
             if (m) {
-                if (UNLIKELY(ztab != k_zmask || y >= lim_y || base + top_bit(m) >= lim_x))
+                if (UNLIKELY(!have_row || y >= lim_y || base + top_bit(m) >= lim_x))
                     goto stop;
                 if (LIKELY(oe - o >= 12)) {
                     uint32_t vpol = s->vpol;
@@ -889,7 +903,7 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
         *bad = p;
         break;
     }
-    s->y = ztab == k_zmask ? (uint32_t)(z >> 16) : EVT3_NO_Y;
+    s->y = have_row ? (uint32_t)(z >> 16) : EVT3_NO_Y;
     s->hi = hi, s->t = hi | (z & 0xFFF);
     *pp = p;
     return o;

@@ -49,11 +49,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SHD_CHANNELS 700u          /* SHD and SSC: 700 channels of the cochlea model */
-#define MAX_SPIKES (1u << 24)      /* per sample; real samples hold thousands */
-#define MAX_KEY_BYTES 4096u        /* fixed-length class names longer than this are refused */
-#define MAX_TIME_US 9.0e18         /* times must become int64 microseconds */
-#define NLIVE 4                    /* vlen buffers alive at once during one read (one is used) */
+#define SHD_CHANNELS 700u     /* SHD and SSC: 700 channels of the cochlea model */
+#define MAX_SPIKES (1u << 24) /* per sample; real samples hold thousands */
+#define MAX_KEY_BYTES 4096u   /* fixed-length class names longer than this are refused */
+#define MAX_TIME_US 9.0e18    /* times must become int64 microseconds */
+#define TCONV_BYTES 4096u     /* libhdf5's conversion buffer: one element at a time needs little */
+#define NLIVE 4               /* vlen buffers alive at once during one read (one is used) */
 #define H5_SIG "\x89HDF\r\n\x1a\n" /* the superblock's signature */
 
 typedef struct shd_state {
@@ -168,7 +169,6 @@ typedef struct ctx {
     const char *path;
     myl_diag *d;
     hid_t file, times, units, labels, keys, xfer;
-    hsize_t nsamples;
     vl_track trk;
 } ctx;
 
@@ -428,7 +428,7 @@ static int read_int(ctx *c, hid_t dset, const char *name, hsize_t i, long long *
     int rc = select_one(c, dset, name, i, &fs, &ms);
     if (rc)
         return rc;
-    if (H5Dread(dset, H5T_NATIVE_LLONG, ms, fs, H5P_DEFAULT, out) < 0)
+    if (H5Dread(dset, H5T_NATIVE_LLONG, ms, fs, c->xfer, out) < 0)
         rc = fail(c, MYL_EPARSE, 1, "%s: cannot read element %" PRIu64, name, (uint64_t)i);
     H5Sclose(ms);
     H5Sclose(fs);
@@ -484,7 +484,7 @@ static int read_key(ctx *c, hsize_t i, char *out, size_t cap)
         e = H5Dread(c->keys, mt, ms, fs, c->xfer, &vs);
     } else {
         buf = myl_malloc(size + 1);
-        e = buf ? H5Dread(c->keys, mt, ms, fs, H5P_DEFAULT, buf) : 0;
+        e = buf ? H5Dread(c->keys, mt, ms, fs, c->xfer, buf) : 0;
     }
     if (!var && !buf)
         rc = MYL_ENOMEM;
@@ -561,6 +561,72 @@ static int has_signature(const char *path)
     return found;
 }
 
+/* ---- float16 ------------------------------------------------------------------------------- */
+
+/* SHD's times are IEEE binary16, which libhdf5 1.10 converts bit by bit (a quarter of the time
+ * spent reading a sample); read those as stored and convert here instead. */
+
+/* If dset holds vlen of IEEE binary16 (either byte order), the same type in this machine's byte
+ * order, to read the stored bits with at most a byte swap; else H5I_INVALID_HID (libhdf5 then
+ * converts whatever float type it is). */
+static hid_t half_mem_type(hid_t dset)
+{
+    hid_t ft = H5Dget_type(dset), b = ft >= 0 ? H5Tget_super(ft) : H5I_INVALID_HID;
+    hid_t out = H5I_INVALID_HID;
+    size_t spos, epos, esize, mpos, msize;
+    if (b >= 0 && H5Tget_class(b) == H5T_FLOAT && H5Tget_size(b) == 2 &&
+        H5Tget_precision(b) == 16 && H5Tget_offset(b) == 0 && H5Tget_ebias(b) == 15 &&
+        H5Tget_norm(b) == H5T_NORM_IMPLIED &&
+        H5Tget_fields(b, &spos, &epos, &esize, &mpos, &msize) >= 0 && spos == 15 && epos == 10 &&
+        esize == 5 && mpos == 0 && msize == 10) {
+        out = H5Tcopy(b);
+        if (out >= 0 && H5Tset_order(out, H5Tget_order(H5T_NATIVE_USHORT)) < 0) {
+            H5Tclose(out);
+            out = H5I_INVALID_HID;
+        }
+    }
+    if (b >= 0)
+        H5Tclose(b);
+    if (ft >= 0)
+        H5Tclose(ft);
+    return out;
+}
+
+static double half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v;
+    if (e == 0)
+        v = ldexp(m, -24); /* zero and subnormals */
+    else if (e == 31)
+        v = m ? NAN : INFINITY;
+    else
+        v = ldexp(m + 1024, e - 25);
+    return h & 0x8000 ? -v : v;
+}
+
+/* Replace the n binary16 values at h (freed here) with doubles at *out (myl_malloc). */
+static int halves_to_doubles(void *h, size_t n, double **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    double *t = myl_malloc(n * sizeof *t);
+    if (!t) {
+        myl_free(h);
+        return MYL_ENOMEM;
+    }
+    const unsigned char *b = h;
+    for (size_t j = 0; j < n; j++) {
+        uint16_t v;
+        memcpy(&v, b + 2 * j, 2);
+        t[j] = half_to_double(v);
+    }
+    myl_free(h);
+    *out = t;
+    return 0;
+}
+
 /* ---- the reader ----------------------------------------------------------------------------- */
 
 /* Everything open_file does once the file is open: find and check the datasets, read sample
@@ -600,7 +666,6 @@ static int load(ctx *c, shd_state *st, int64_t sample, myl_trace_meta *meta)
                     "spikes/times has %" PRIu64 " samples but spikes/units has %" PRIu64
                     " (expected one of each per sample)",
                     (uint64_t)nt, (uint64_t)nu);
-    c->nsamples = nt;
     if (sample < 0 || (uint64_t)sample >= (uint64_t)nt) {
         if (nt == 0)
             return fail(c, MYL_ERANGE, 0,
@@ -619,10 +684,18 @@ static int load(ctx *c, shd_state *st, int64_t sample, myl_trace_meta *meta)
     /* the spikes */
     void *tp, *up;
     size_t tn, un;
-    if ((rc = read_vlen(c, c->times, "spikes/times", H5T_NATIVE_DOUBLE, sizeof(double), i, &tp,
-                        &tn)))
-        return rc;
-    st->t = tp;
+    hid_t half = half_mem_type(c->times);
+    if (half >= 0) {
+        rc = read_vlen(c, c->times, "spikes/times", half, sizeof(uint16_t), i, &tp, &tn);
+        H5Tclose(half);
+        if (rc || (rc = halves_to_doubles(tp, tn, &st->t)))
+            return rc;
+    } else {
+        if ((rc = read_vlen(c, c->times, "spikes/times", H5T_NATIVE_DOUBLE, sizeof(double), i, &tp,
+                            &tn)))
+            return rc;
+        st->t = tp;
+    }
     if ((rc = read_vlen(c, c->units, "spikes/units", H5T_NATIVE_LLONG, sizeof(long long), i, &up,
                         &un)))
         return rc;
@@ -740,7 +813,8 @@ int myl__shd_open_file(void *vst, const char *path, const myl_trace_opts *o, myl
     if (c.file < 0)
         rc = fail(&c, MYL_EPARSE, 1, "not readable as HDF5: damaged or cut short");
     else if ((c.xfer = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
-             H5Pset_vlen_mem_manager(c.xfer, vl_alloc, &c.trk, vl_free, &c.trk) < 0)
+             H5Pset_vlen_mem_manager(c.xfer, vl_alloc, &c.trk, vl_free, &c.trk) < 0 ||
+             H5Pset_buffer(c.xfer, TCONV_BYTES, NULL, NULL) < 0)
         rc = fail(&c, MYL_ENOMEM, 1, "cannot set up the transfer");
     else
         rc = load(&c, st, sample, meta);

@@ -3,6 +3,7 @@
 #include "myelin/units.h"
 
 #include "myelin/err.h"
+#include "myelin/net.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -36,7 +37,7 @@ static const char *kind_units(myl_qkind k)
 {
     switch (k) {
     case MYL_Q_TIME:
-        return "s, ms, us, ns or ticks";
+        return "s, ms, us or ns (or ticks, where ticks are allowed)";
     case MYL_Q_RATE:
         return "Hz, kHz or MHz";
     case MYL_Q_VOLT:
@@ -96,7 +97,7 @@ static double snap(double x)
 
 double myl_ticks_round(double seconds, double dt)
 {
-    return round(snap(seconds / dt));
+    return myl_round_ticks(seconds / dt);
 }
 
 double myl_ticks_floor(double seconds, double dt)

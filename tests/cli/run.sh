@@ -79,6 +79,17 @@ eq "--duration 20ms" "$(sq r.db "SELECT ticks FROM runs WHERE id = 7")" 20
 expect 0 run "$net" --duration 0.03 --db r.db --quiet
 eq "--duration 0.03" "$(sq r.db "SELECT ticks FROM runs WHERE id = 8")" 30
 
+# parameters, weights and delays from .npy files
+expect 0 run "$NETS/npy-thresholds.yaml" --db n.db --quiet
+expect 0 run "$NETS/npy-weights.yaml" --db n.db --record spikes --quiet
+eq "npy weights and delays" "$(sq n.db "SELECT group_concat(tick || ':' || neuron, ' ') FROM
+    (SELECT tick, neuron FROM spikes WHERE run_id = 2 ORDER BY tick, neuron)")" "0:0 0:1 3:3"
+# delays on half ticks round away from zero
+expect 0 run "$NETS/half-delays.yaml" --db n.db --record spikes --quiet
+eq "half delays" "$(sq n.db "SELECT group_concat(tick || ':' || neuron, ' ') FROM
+    (SELECT tick, neuron FROM spikes WHERE run_id = 3 ORDER BY tick, neuron)")" "0:0 0:1 2:2 3:3"
+consistent n.db
+
 eq "statuses" "$(sq r.db "SELECT group_concat(DISTINCT status) FROM runs")" completed
 # no hardware model: nothing of one recorded
 eq "hardware columns" "$(sq r.db "SELECT count(*) FROM runs WHERE hw IS NOT NULL OR
