@@ -10,10 +10,6 @@
  * 'running' by a dead process, several runs in one file, allocation failure at every
  * allocation of a run, and processes that die in the middle of a run (_exit and SIGKILL)
  * leaving a consistent file.
- *
- * Tests of known, unfixed bugs are kept in a separate TCase that runs only when the environment
- * has MYL_TEST_KNOWN_BUGS set, so that the suite stays green while the fix is pending; run them
- * with `MYL_TEST_KNOWN_BUGS=1 build/tests/test-db`.
  */
 #include "testlib.h"
 
@@ -1596,7 +1592,7 @@ START_TEST(crash_sigkill_hardware_run)
                      NCORES);
     ck_assert_int_eq(sq_int(h, "SELECT count(*) FROM energy WHERE run_id = 1"), 0);
     ck_assert_str_eq(sq_text(h, "SELECT energy_j FROM runs WHERE id = 1"), "<null>");
-    /* costs of committed ticks only (the last tick's may lag, see known_hw_cost_lags_batch) */
+    /* costs of committed ticks only (a cost shares its tick's batch: hw_cost_shares_its_batch) */
     int64_t ticks = sq_int(h, "SELECT ticks FROM runs WHERE id = 1");
     ck_assert_int_le(sq_int(h, "SELECT count(*) FROM tick_costs WHERE run_id = 1"), ticks);
     ck_assert_int_ge(sq_int(h, "SELECT count(*) FROM tick_costs WHERE run_id = 1"), ticks - 1);
@@ -1685,7 +1681,7 @@ START_TEST(alloc_fail_every_allocation)
     ck_assert_int_eq(sq_int(h, "SELECT count(*) FROM runs WHERE status = 'failed' AND"
                                " error IS NOT 'out of memory'"),
                      0);
-    /* and hold whole ticks, but for the last one (see known_alloc_fail_partial_tick) */
+    /* and hold whole ticks, but for the last one (see alloc_fail_whole_tick) */
     ck_assert_int_eq(sq_int(h,
                             "SELECT count(*) FROM runs r WHERE"
                             " (SELECT count(*) FROM ticks t WHERE t.run_id = r.id) NOT BETWEEN"
@@ -1697,11 +1693,11 @@ START_TEST(alloc_fail_every_allocation)
 }
 END_TEST
 
-/* ---- known bugs (MYL_TEST_KNOWN_BUGS=1) ------------------------------------------------ */
+/* ---- edges: each of these was a bug once ------------------------------------------------- */
 
 /* myl_db_open switches a database to WAL before it checks that the database is one of ours, so
  * refusing someone else's database still changes its journal mode for good. */
-START_TEST(known_refusal_changes_journal_mode)
+START_TEST(refusal_keeps_journal_mode)
 {
     const char *path = myl_test_tmp("foreign-journal.db");
     sqlite3 *h = sq_open(path);
@@ -1720,7 +1716,7 @@ END_TEST
 /* When myl_db_run_tick fails for want of memory, the tick's row has already been queued but its
  * spikes and membrane values have not: the database then holds a tick whose ticks.spikes says
  * it had spikes and no spikes rows for it. A failed tick should add nothing. */
-START_TEST(known_alloc_fail_partial_tick)
+START_TEST(alloc_fail_whole_tick)
 {
     const char *path = myl_test_tmp("partial.db");
     myl_diag d = {0};
@@ -1751,7 +1747,7 @@ END_TEST
  * but myl_db_run_tick hands a full batch to the writer before that cost arrives, so the cost
  * lands in the next batch: a killed hardware run has ticks rows 0..ticks-1 but tick_costs only
  * up to ticks-2. (The CLI calls them the other way round, cost first, which avoids it.) */
-START_TEST(known_hw_cost_lags_batch)
+START_TEST(hw_cost_shares_its_batch)
 {
     const char *path = myl_test_tmp("lag.db");
     pid_t p = run_and_kill(path, 1);
@@ -1766,7 +1762,7 @@ END_TEST
 /* When the writer thread fails, the message says "writing results: not an error": write_batch
  * runs ROLLBACK before writer_main reads sqlite3_errmsg, and the ROLLBACK's success replaces
  * the real error. Here the real error is a NOT NULL constraint: SQLite stores a NaN as NULL. */
-START_TEST(known_write_error_message)
+START_TEST(write_error_message)
 {
     const char *path = myl_test_tmp("nan.db");
     myl_diag d = {0};
@@ -1793,7 +1789,7 @@ END_TEST
  * reads user_version 0 before taking the write lock, and all but the first then fail with
  * "cannot create the schema: table runs already exists". The version should be read again once
  * the lock is held. */
-START_TEST(known_concurrent_create)
+START_TEST(concurrent_create)
 {
     enum { NCHILD = 6 };
     const char *path = myl_test_tmp("concurrent.db");
@@ -1871,15 +1867,13 @@ static Suite *db_suite(void)
     tcase_add_test(tc, alloc_fail_every_allocation);
     suite_add_tcase(s, tc);
 
-    if (getenv("MYL_TEST_KNOWN_BUGS")) {
-        tc = tcase_create("known_bugs");
-        tcase_add_test(tc, known_refusal_changes_journal_mode);
-        tcase_add_test(tc, known_alloc_fail_partial_tick);
-        tcase_add_test(tc, known_concurrent_create);
-        tcase_add_test(tc, known_hw_cost_lags_batch);
-        tcase_add_test(tc, known_write_error_message);
-        suite_add_tcase(s, tc);
-    }
+    tc = tcase_create("edges");
+    tcase_add_test(tc, refusal_keeps_journal_mode);
+    tcase_add_test(tc, alloc_fail_whole_tick);
+    tcase_add_test(tc, concurrent_create);
+    tcase_add_test(tc, hw_cost_shares_its_batch);
+    tcase_add_test(tc, write_error_message);
+    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -142,8 +142,12 @@ int cli_common_opt(cli_common *c, int opt, const char *arg, const char *cmd)
     case 's': {
         char *end;
         errno = 0;
-        unsigned long long v = strtoull(arg, &end, 0);
-        if (!*arg || *end || errno || arg[0] == '-') {
+        /* decimal digits only: strtoull alone would take leading spaces, signs and octal */
+        int digits = *arg != 0;
+        for (const char *q = arg; *q; q++)
+            digits &= *q >= '0' && *q <= '9';
+        unsigned long long v = digits ? strtoull(arg, &end, 10) : 0;
+        if (!digits || *end || errno) {
             fprintf(stderr, "myelin %s: --seed wants a whole number >= 0, not '%s'\n", cmd, arg);
             return -1;
         }

@@ -216,16 +216,16 @@ int myl_db_open(const char *path, myl_db **out, myl_diag *d)
     }
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
-    /* WAL: readers (a notebook, sqlite3) do not block a running simulation, and a killed
-     * process leaves the last committed transaction intact */
-    if ((rc = exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                       "PRAGMA foreign_keys = ON;",
-                   d, "cannot configure the database")))
+    if ((rc = exec(db, "PRAGMA foreign_keys = ON", d, "cannot configure the database")))
+        goto fail;
+    /* Look and upgrade under the write lock, so that runs started together on a new file do
+     * not race to create the schema, and change nothing in a file we refuse. */
+    if ((rc = exec(db, "BEGIN IMMEDIATE", d, "cannot lock the database")))
         goto fail;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
         rc = db_fail(db, d, "not a results database");
-        goto fail;
+        goto rollback;
     }
     int ver = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
@@ -234,14 +234,14 @@ int myl_db_open(const char *path, myl_db **out, myl_diag *d)
                            "%s: schema version %d was written by a newer myelin (this one "
                            "knows up to %d)",
                            path, ver, NSCHEMA);
-        goto fail;
+        goto rollback;
     }
     if (ver == 0) {
         /* a new file, or someone else's database: only take over an empty one */
         if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
             SQLITE_OK) {
             rc = db_fail(db, d, "not a results database");
-            goto fail;
+            goto rollback;
         }
         int nobj = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
@@ -250,25 +250,29 @@ int myl_db_open(const char *path, myl_db **out, myl_diag *d)
                                "%s: holds tables but no myelin schema version; not a myelin "
                                "results database",
                                path);
-            goto fail;
+            goto rollback;
         }
     }
     for (int v = ver; v < NSCHEMA; v++) {
         char sql[64];
-        if ((rc = exec(db, "BEGIN IMMEDIATE", d, "cannot upgrade the schema")))
-            goto fail;
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
         if ((rc = exec(db, g_schema[v], d, "cannot create the schema")) ||
-            (rc = exec(db, sql, d, "cannot set the schema version")) ||
-            (rc = exec(db, "COMMIT", d, "cannot upgrade the schema"))) {
-            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-            goto fail;
-        }
+            (rc = exec(db, sql, d, "cannot set the schema version")))
+            goto rollback;
     }
+    if ((rc = exec(db, "COMMIT", d, "cannot upgrade the schema")))
+        goto rollback;
+    /* WAL: readers (a notebook, sqlite3) do not block a running simulation, and a killed
+     * process leaves the last committed transaction intact */
+    if ((rc = exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", d,
+                   "cannot configure the database")))
+        goto fail;
     if ((rc = mark_dead_runs(db, d)))
         goto fail;
     *out = db;
     return 0;
+rollback:
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 fail:
     myl_db_close(db);
     return rc;
@@ -427,8 +431,12 @@ static int write_batch(myl_db_run *r, batch *b)
     }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        /* keep SQLite's reason: ROLLBACK would replace it */
+        snprintf(r->errmsg, sizeof r->errmsg, "%s: writing results: %s", r->db->path,
+                 sqlite3_errmsg(h));
         sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+    }
     return rc;
 }
 
@@ -454,9 +462,7 @@ static void writer_main(void *arg)
             return;
         if (!failed && write_batch(r, b) != SQLITE_OK) {
             uv_mutex_lock(&r->mu);
-            r->err = MYL_EDB;
-            snprintf(r->errmsg, sizeof r->errmsg, "%s: writing results: %s", r->db->path,
-                     sqlite3_errmsg(r->db->h));
+            r->err = MYL_EDB; /* write_batch left the message in r->errmsg */
             uv_mutex_unlock(&r->mu);
         }
         batch_free(b);
@@ -692,13 +698,20 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
                            &r->ins_cost, NULL) != SQLITE_OK) {
         rc = db_fail(db, d, "cannot prepare statements");
         /* the run row exists: mark it failed rather than leave it 'running' */
-        sqlite3_exec(h, "UPDATE runs SET status = 'failed' WHERE id = last_insert_rowid()", NULL,
-                     NULL, NULL);
+        char sql[160];
+        snprintf(sql, sizeof sql, "UPDATE runs SET status = 'failed' WHERE id = %lld",
+                 (long long)r->id);
+        sqlite3_exec(h, sql, NULL, NULL, NULL);
         run_free(r);
         return rc;
     }
     if (uv_mutex_init(&r->mu) || uv_cond_init(&r->work) || uv_cond_init(&r->space) ||
         uv_thread_create(&r->thread, writer_main, r)) {
+        char sql[160];
+        snprintf(sql, sizeof sql,
+                 "UPDATE runs SET status = 'failed', error = 'no writer thread' WHERE id = %lld",
+                 (long long)r->id);
+        sqlite3_exec(h, sql, NULL, NULL, NULL);
         run_free(r);
         return myl_diag_fail(d, MYL_ENOMEM, "cannot start the database writer thread");
     }
@@ -736,25 +749,31 @@ static int enqueue(myl_db_run *r, batch *b)
 
 int myl_db_run_tick(myl_db_run *r, const myl_tick_report *t)
 {
+    if (!r || !t)
+        return MYL_EINVAL;
     batch *b = r->cur;
-    if (grow((void **)&b->t, &b->capt, b->nt + 1, sizeof *b->t))
+    if (b->nt + b->ns + b->nv + b->nc >= BATCH_ROWS) {
+        /* a full batch goes before this tick starts the next, so that a tick's cost (given
+         * after it) always shares its tick's transaction */
+        batch *nb = myl_calloc(1, sizeof *nb);
+        if (!nb)
+            return MYL_ENOMEM;
+        int rc = enqueue(r, b);
+        r->cur = b = nb;
+        if (rc)
+            return rc;
+    }
+    /* make room for everything first: a tick is recorded whole or not at all */
+    if (grow((void **)&b->t, &b->capt, b->nt + 1, sizeof *b->t) ||
+        (r->record && (grow((void **)&b->s, &b->caps, b->ns + t->nspiking, sizeof *b->s) ||
+                       grow((void **)&b->v, &b->capv, b->nv + t->nv, sizeof *b->v))))
         return MYL_ENOMEM;
     b->t[b->nt++] = (tick_row){t->tick, t->spikes, t->syn_events, t->active};
     if (r->record) {
-        if (grow((void **)&b->s, &b->caps, b->ns + t->nspiking, sizeof *b->s) ||
-            grow((void **)&b->v, &b->capv, b->nv + t->nv, sizeof *b->v))
-            return MYL_ENOMEM;
         for (uint32_t i = 0; i < t->nspiking; i++)
             b->s[b->ns++] = (spike_row){t->tick, t->spike[i], t->count[i]};
         for (uint32_t i = 0; i < t->nv; i++)
             b->v[b->nv++] = (v_row){t->tick, t->v_gid[i], t->v[i]};
-    }
-    if (b->nt + b->ns + b->nv + b->nc >= BATCH_ROWS) {
-        batch *nb = myl_calloc(1, sizeof *nb);
-        if (!nb)
-            return MYL_ENOMEM;
-        r->cur = nb;
-        return enqueue(r, b);
     }
     return 0;
 }
@@ -773,6 +792,9 @@ int myl_db_run_end(myl_db_run *r, const myl_run_totals *tot, const char *status,
 {
     if (!r)
         return MYL_EINVAL;
+    static const myl_run_totals none;
+    if (!tot)
+        tot = &none;
     int rc = 0;
     batch *b = r->cur;
     r->cur = NULL;
