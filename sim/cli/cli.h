@@ -102,6 +102,8 @@ void cli_install_signals(void);
 
 /* 12,345,678 */
 const char *cli_num(uint64_t x, char *buf, size_t n);
+/* A value with an SI prefix: "12.5 uJ" */
+const char *cli_si(double v, const char *unit, char *buf, size_t n);
 /* Human sizes: 1.5 GiB */
 const char *cli_bytes(uint64_t x, char *buf, size_t n);
 uint64_t cli_peak_rss(void);

@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 
+#include "myelin/dense.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +17,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: myelin compare [NETWORK.yaml] [options]\n"
-            "\n"
-            "Run the event-driven engine and the dense clock-driven reference on the same\n"
-            "network, check that they produce the same spikes, and compare their work, wall\n"
-            "time and memory. Both runs are recorded in the results database.\n"
-            "\n"
-            "Options:\n"
-            "  --ticks N, --duration TIME, --seed N, --db FILE, --record counts|spikes,\n"
-            "  --quiet, --help         as for 'myelin run'\n"
-            "\n"
-            "Exit status: 0 the spikes are identical, 1 they differ or a run failed, 2 bad\n"
-            "input or usage.\n");
+    fprintf(f, "Usage: myelin compare [NETWORK.yaml] [options]\n"
+               "\n"
+               "Run the event-driven engine and the dense clock-driven reference on the same\n"
+               "network, check that they produce the same spikes, and compare their work, wall\n"
+               "time and memory. Both runs are recorded in the results database.\n"
+               "\n"
+               "Options:\n"
+               "  --ticks N, --duration TIME, --seed N, --db FILE, --record counts|spikes,\n"
+               "  --quiet, --help         as for 'myelin run'\n"
+               "\n"
+               "Exit status: 0 the spikes are identical, 1 they differ or a run failed, 2 bad\n"
+               "input or usage.\n");
 }
 
 /* Step a fresh simulator to tick t and copy that tick's spikes. */
@@ -206,6 +207,27 @@ int cmd_compare(int argc, char **argv)
             cli_bytes(de.engine_bytes, b, sizeof b), r);
         printf("\n  synapses touched: event = synaptic events (a synapse hit by a spike);\n"
                "  dense = every synapse checked every tick, as a clock-driven simulator does.\n");
+        if (j.hw && ev.have_hw) {
+            /* the chip's event-driven estimate beside a dense accelerator's (NeuroBench's
+             * counts, Horowitz's 45 nm prices) */
+            myl_dense_cost dc;
+            myl_dense_cost_get(info.nsyn, info.nmodel, ev.ticks, ev.syn_events, &dc);
+            char e1[32], e2[32], e3[32];
+            printf("\n  energy of the run             %22s %22s %12s\n", "on the chip",
+                   "dense, 45 nm", "dense/chip");
+            cli_si(ev.hw.energy, "J", e1, sizeof e1);
+            cli_si(dc.energy_dense, "J", e2, sizeof e2);
+            ratio(r, sizeof r, dc.energy_dense, ev.hw.energy);
+            printf("  %-29s %22s %22s %12s\n", j.hw->name, e1, e2, r);
+            printf("  %-29s %22s %22s\n", "synaptic operations",
+                   cli_num(ev.syn_events, a, sizeof a), cli_num(dc.macs, b, sizeof b));
+            cli_si(dc.energy_event, "J", e3, sizeof e3);
+            printf("\n  dense, 45 nm: every synapse every tick is a multiply-accumulate (%.3g pJ:\n"
+                   "  fp32 multiply and add, a weight read from %s) and every neuron an update\n"
+                   "  (%.3g pJ): NeuroBench's dense count priced with Horowitz (ISSCC 2014). The\n"
+                   "  same accelerator doing only the synaptic events would spend %s.\n",
+                   dc.e_mac * 1e12, dc.memory, dc.e_update * 1e12, e3);
+        }
         if (diff == UINT64_MAX)
             printf("\n  The two engines produced identical spikes: %s spikes in %s ticks.\n",
                    cli_num(ev.spikes, a, sizeof a), cli_num(j.ticks, b, sizeof b));

@@ -127,8 +127,9 @@ int cli_common_opt(cli_common *c, int opt, const char *arg, const char *cmd)
         double v;
         myl_qunit u;
         if (myl_quantity_parse(arg, MYL_Q_TIME, &v, &u, why) || !(v > 0)) {
-            fprintf(stderr, "myelin %s: --duration wants a positive time (e.g. 1.5 or 200ms), "
-                            "not '%s'\n",
+            fprintf(stderr,
+                    "myelin %s: --duration wants a positive time (e.g. 1.5 or 200ms), "
+                    "not '%s'\n",
                     cmd, arg);
             return -1;
         }
@@ -228,8 +229,8 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
     if (c->duration > 0) {
         double t = myl_ticks_round(c->duration, j->dt);
         if (t < 1) {
-            fprintf(stderr, "myelin: --duration %g s is less than one tick of %g s\n",
-                    c->duration, j->dt);
+            fprintf(stderr, "myelin: --duration %g s is less than one tick of %g s\n", c->duration,
+                    j->dt);
             cli_job_release(j);
             return EXIT_USAGE;
         }
@@ -412,8 +413,9 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         for (uint32_t c = 0; c < j->map->ncores; c++) {
             const myl_core_use *u = &j->map->use[c];
             cores[c] = (myl_db_core){j->map->chip[c], j->map->tile_x[c], j->map->tile_y[c],
-                                     j->map->slot[c], u->neurons, u->axons_in, u->axons_out,
-                                     u->max_fanin, u->synapses, u->syn_bits};
+                                     j->map->slot[c], u->neurons,        u->axons_in,
+                                     u->axons_out,    u->max_fanin,      u->synapses,
+                                     u->syn_bits};
         }
     }
     if (db) {
@@ -424,9 +426,9 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             return MYL_ENOMEM;
         }
         for (uint32_t p = 0; p < npops; p++)
-            pops[p] = (myl_run_pop){myl_net_pop_name(net, p),
-                                    myl_model_name(myl_net_pop_model(net, p)),
-                                    myl_net_pop_size(net, p), myl_net_pop_first(net, p)};
+            pops[p] =
+                (myl_run_pop){myl_net_pop_name(net, p), myl_model_name(myl_net_pop_model(net, p)),
+                              myl_net_pop_size(net, p), myl_net_pop_first(net, p)};
         myl_run_desc desc = {.command = command,
                              .network = j->nf->path,
                              .network_name = j->nf->name,
@@ -524,8 +526,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
                             myl_engine_name(e), (unsigned long long)t);
                 else
                     fprintf(stderr, "\r  %s engine: tick %llu of %llu (%.0f%%)   ",
-                            myl_engine_name(e), (unsigned long long)t,
-                            (unsigned long long)j->ticks, 100.0 * t / j->ticks);
+                            myl_engine_name(e), (unsigned long long)t, (unsigned long long)j->ticks,
+                            100.0 * t / j->ticks);
                 last = now;
             }
         }
@@ -585,7 +587,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     return rc;
 }
 
-static const char *si(double v, const char *unit, char *buf, size_t n)
+const char *cli_si(double v, const char *unit, char *buf, size_t n)
 {
     static const struct {
         double f;
@@ -609,21 +611,24 @@ void cli_print_energy(const cli_job *j, const cli_result *r, FILE *f)
         myl_chipq_print(j->chip, j->nf->net, f);
     const myl_acct_totals *t = &r->hw;
     char a[32], b[32], c[32];
-    fprintf(f, "  energy      %s total, %s per tick, mean power %s\n", si(t->energy, "J", a, 32),
-            si(t->energy_per_tick, "J", b, 32), si(t->mean_power, "W", c, 32));
+    fprintf(f, "  energy      %s total, %s per tick, mean power %s\n",
+            cli_si(t->energy, "J", a, 32), cli_si(t->energy_per_tick, "J", b, 32),
+            cli_si(t->mean_power, "W", c, 32));
     fprintf(f, "              ");
     for (int p = 0; p < MYL_E_PARTS; p++)
         fprintf(f, "%s%s %s (%.0f%%)", p ? ", " : "", myl_energy_part_name(p),
-                si(t->part[p], "J", a, 32), t->energy > 0 ? 100 * t->part[p] / t->energy : 0);
-    fprintf(f, "\n  chip time   %s simulated on %s (%s per tick)\n", si(t->sim_time, "s", a, 32),
-            j->hw->name, si(t->ticks ? t->sim_time / t->ticks : 0, "s", b, 32));
+                cli_si(t->part[p], "J", a, 32), t->energy > 0 ? 100 * t->part[p] / t->energy : 0);
+    fprintf(f, "\n  chip time   %s simulated on %s (%s per tick)\n",
+            cli_si(t->sim_time, "s", a, 32), j->hw->name,
+            cli_si(t->ticks ? t->sim_time / t->ticks : 0, "s", b, 32));
     char d[32], e[32];
     fprintf(f, "  operations  %s synaptic, %s spikes, %s messages, %s hops, %s chip crossings\n",
             cli_num(t->synops, a, 32), cli_num(t->spikes, b, 32), cli_num(t->messages, c, 32),
             cli_num(t->hops, d, 32), cli_num(t->chip_hops, e, 32));
     if (t->unknown[0])
-        fprintf(f, "  note        %s gives no figure for some costs of: %s; they count as 0 "
-                   "(myelin hw show %s)\n",
+        fprintf(f,
+                "  note        %s gives no figure for some costs of: %s; they count as 0 "
+                "(myelin hw show %s)\n",
                 j->hw->name, t->unknown, j->hw->name);
 }
 
@@ -643,9 +648,8 @@ int cli_record_mapping(const cli_job *j, myl_db *db, int64_t *run_id, myl_diag *
                                 myl_net_pop_size(net, p), myl_net_pop_first(net, p)};
     for (uint32_t c = 0; c < m->ncores; c++) {
         const myl_core_use *u = &m->use[c];
-        cores[c] = (myl_db_core){m->chip[c], m->tile_x[c], m->tile_y[c], m->slot[c], u->neurons,
-                                 u->axons_in, u->axons_out, u->max_fanin, u->synapses,
-                                 u->syn_bits};
+        cores[c] = (myl_db_core){m->chip[c],  m->tile_x[c], m->tile_y[c], m->slot[c],  u->neurons,
+                                 u->axons_in, u->axons_out, u->max_fanin, u->synapses, u->syn_bits};
     }
     myl_run_desc desc = {.command = "map",
                          .network = j->nf->path,
