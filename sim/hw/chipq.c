@@ -76,7 +76,7 @@ static int collect_w(void *ctx, const myl_syn *s)
 }
 
 static int quant_weights(myl_chipq *q, uint32_t j, const double *w, uint64_t n,
-                         const myl_quant_report *nq, myl_diag *d)
+                         const myl_quant_report *nq, const myl_qweights *fixed, myl_diag *d)
 {
     int32_t *m = myl_calloc(n ? n : 1, sizeof *m);
     if (!m)
@@ -93,7 +93,10 @@ static int quant_weights(myl_chipq *q, uint32_t j, const double *w, uint64_t n,
         rc = myl_quant_weights_truenorth(w, n, nq, m, &q->qw[j]);
         break;
     case MYL_ARITH_SPINNAKER:
-        rc = myl_quant_weights_spinnaker(w, n, nq, 0, m, &q->qw[j]);
+        /* the shifts belong to the target population: use the ones chosen for it */
+        q->qw[j].exp = fixed->exp;
+        q->qw[j].exp_i = fixed->exp_i;
+        rc = myl_quant_weights_spinnaker(w, n, nq, 1, m, &q->qw[j]);
         break;
     case MYL_ARITH_ODIN:
         rc = myl_quant_weights_odin(w, n, nq, m, &q->qw[j]);
@@ -237,12 +240,37 @@ int myl_chipq_build(const myl_net *net, const myl_hw *hw, uint64_t seed, myl_chi
         if ((rc = quant_pop(q, net, p, pop_wmax[p], d)))
             goto done;
     }
-    for (uint32_t j = 0; j < q->nprojs; j++) {
-        uint32_t post = myl_net_proj(net, j)->post;
-        if (q->on_chip[post] &&
-            (rc = quant_weights(q, j, wb[j].w, wb[j].n, &q->rep[post], d)))
-            goto done;
+    /* SpiNNaker shifts every synapse onto a population by the same amount (one for each
+     * receptor): choose them from the largest weights of either sign onto the population */
+    myl_qweights *shift = myl_calloc(q->npops, sizeof *shift);
+    if (!shift) {
+        rc = MYL_ENOMEM;
+        goto done;
     }
+    if (q->arith == MYL_ARITH_SPINNAKER)
+        for (uint32_t p = 0; p < q->npops && !rc; p++) {
+            if (!q->on_chip[p])
+                continue;
+            double ext[2] = {0, 0}; /* largest positive, most negative */
+            for (uint32_t j = 0; j < q->nprojs; j++)
+                if (myl_net_proj(net, j)->post == p)
+                    for (uint64_t k = 0; k < wb[j].n; k++) {
+                        ext[0] = fmax(ext[0], wb[j].w[k]);
+                        ext[1] = fmin(ext[1], wb[j].w[k]);
+                    }
+            int32_t m2[2];
+            rc = myl_quant_weights_spinnaker(ext, 2, &q->rep[p], 0, m2, &shift[p]);
+            q->param[p].spinnaker.shift_e = shift[p].exp;
+            q->param[p].spinnaker.shift_i = shift[p].exp_i;
+        }
+    for (uint32_t j = 0; j < q->nprojs && !rc; j++) {
+        uint32_t post = myl_net_proj(net, j)->post;
+        if (q->on_chip[post])
+            rc = quant_weights(q, j, wb[j].w, wb[j].n, &q->rep[post], &shift[post], d);
+    }
+    myl_free(shift);
+    if (rc)
+        goto done;
     q->prog.pop = q->pop;
     q->prog.syn = (const int32_t *const *)q->syn;
     q->prog.nsyn = q->nsyn;
