@@ -173,7 +173,7 @@ static ALWAYS_INLINE void cuba_pass(const myl__kconst *restrict kp, int sub, int
         ie[i] = en;
         ii[i] = in;
         ref[i] = sp ? refr : r1;
-        out[i] = sp | ((r != 0) | (fbits(vf) != fbits(vo)) | (fbits(en) != fbits(eo)) |
+        out[i] = sp | ((int)(r != 0) | (fbits(vf) != fbits(vo)) | (fbits(en) != fbits(eo)) |
                        (fbits(in) != fbits(io)))
                           << 1;
     }
@@ -249,7 +249,7 @@ KERNEL static void cuba_all(const myl__seg *s, uint32_t n, float *v, float *ie, 
             const int32_t r0 = ref[i];
             int sp = cuba_update(&s->k[i], sub, strict, &v[i], &ie[i], &ii[i], &ref[i], xe[i],
                                  xi[i]);
-            out[i] = sp | ((r0 != 0) | (fbits(v[i]) != v0) | (fbits(ie[i]) != e0) |
+            out[i] = sp | ((int)(r0 != 0) | (fbits(v[i]) != v0) | (fbits(ie[i]) != e0) |
                            (fbits(ii[i]) != i0))
                               << 1;
         }

@@ -1600,10 +1600,12 @@ static void fmt_si(double v, myl__unit u, char *buf, size_t size)
 
 static void fmt_count(const myl_fig *f, myl__unit u, char *buf, size_t size)
 {
-    unsigned long long n = (unsigned long long)f->v;
-    if (u == MYL__U_INT)
+    if (u == MYL__U_INT) {
         snprintf(buf, size, "%lld", (long long)f->v);
-    else if (u == MYL__U_BITS && n >= 8192 && n % 8388608 == 0)
+        return;
+    }
+    unsigned long long n = (unsigned long long)f->v;
+    if (u == MYL__U_BITS && n >= 8192 && n % 8388608 == 0)
         snprintf(buf, size, "%llu MiB (%llu bits)", n / 8388608, n);
     else if (u == MYL__U_BITS && n >= 8192 && n % 8192 == 0)
         snprintf(buf, size, "%llu KiB (%llu bits)", n / 8192, n);
