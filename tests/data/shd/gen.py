@@ -10,7 +10,8 @@ float16 holds exactly.
 Run from the repository root with a Python that has h5py and NumPy (made with h5py 3.7.0,
 libhdf5 1.10.8, NumPy 1.24.2):
     /usr/bin/python3 tests/data/shd/gen.py
-The files are committed; the tests never need Python.
+The files are committed; the tests never need Python. The corpus's fuzz-<sha1> files are not
+made here: libFuzzer found them (kept by -merge=1 for the coverage they add).
 """
 import os
 
