@@ -14,6 +14,7 @@
  *
  * `test-trace-aedat --write-corpus DIR` writes the generated files into DIR (fuzz seeds).
  */
+#include "memsrc.h"
 #include "testlib.h"
 
 #include "myelin/alloc.h"
@@ -134,27 +135,6 @@ static void evl_free(evl *l)
 
 /* ---- reading from memory --------------------------------------------------------------------- */
 
-typedef struct mem_src {
-    const uint8_t *p;
-    size_t n, pos, chunk; /* hand out at most chunk bytes per read (0: all asked for) */
-} mem_src;
-
-static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
-{
-    (void)d;
-    mem_src *m = ctx;
-    size_t k = m->n - m->pos;
-    if (k > n)
-        k = n;
-    if (m->chunk && k > m->chunk)
-        k = m->chunk;
-    if (k)
-        memcpy(buf, m->p + m->pos, k);
-    m->pos += k;
-    *got = k;
-    return 0;
-}
-
 typedef struct result {
     int rc_open, rc; /* open's code; the first failing read's code */
     evl ev;          /* events delivered before any failure */
@@ -173,8 +153,8 @@ static void read_mem(const uint8_t *p, size_t n, myl_trace_format f, size_t chun
                      result *r)
 {
     memset(r, 0, sizeof *r);
-    mem_src m = {p, n, 0, chunk};
-    myl_bytes src = {.read = mem_read, .ctx = &m, .name = "mem.aedat"};
+    memsrc m;
+    myl_bytes src = memsrc_bytes(&m, p, n, chunk, "mem.aedat");
     myl_trace_opts o = {0};
     o.format = f;
     o.csv_units = -1;

@@ -13,6 +13,7 @@
  * that name the line and column. N-MNIST: the real sample (4,325 events over 311 ms, three
  * saccades), a file with known events and an overflow marker, a plain reference decoder on
  * random records, truncation, and detection. */
+#include "memsrc.h"
 #include "testlib.h"
 
 #include "myelin/alloc.h"
@@ -23,39 +24,6 @@
 #include <string.h>
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-typedef struct mem_src {
-    const uint8_t *data;
-    size_t size, pos;
-    size_t chunk; /* most bytes per read (0: any) */
-    size_t stall; /* a read starting at or after this offset fails (0: never) */
-} mem_src;
-
-static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
-{
-    mem_src *m = ctx;
-    if (m->stall && m->pos >= m->stall)
-        return myl_diag_fail(d, MYL_EINTR, "test source: read past the stall point");
-    size_t k = m->size - m->pos;
-    if (k > n)
-        k = n;
-    if (m->chunk && k > m->chunk)
-        k = m->chunk;
-    memcpy(buf, m->data + m->pos, k);
-    m->pos += k;
-    *got = k;
-    return 0;
-}
-
-static myl_bytes mem_bytes(mem_src *m, const void *data, size_t size, size_t chunk)
-{
-    memset(m, 0, sizeof *m);
-    m->data = data;
-    m->size = size;
-    m->chunk = chunk;
-    myl_bytes b = {.read = mem_read, .ctx = m, .name = "mem"};
-    return b;
-}
 
 typedef struct evbuf {
     myl_event *ev;
@@ -151,8 +119,8 @@ static const myl_trace_opts g_nmnist = {.format = MYL_TRACE_NMNIST, .csv_units =
 static int mem_read_all(const void *data, size_t size, const myl_trace_opts *o, size_t chunk,
                         size_t cap, evbuf *out, myl_trace_meta *meta, myl_diag *d)
 {
-    mem_src m;
-    myl_bytes b = mem_bytes(&m, data, size, chunk);
+    memsrc m;
+    myl_bytes b = memsrc_bytes(&m, data, size, chunk, "mem");
     myl_reader *r = NULL;
     int rc = myl_reader_open(&b, o, &r, d);
     if (rc)
@@ -643,8 +611,8 @@ START_TEST(native_live_no_wait)
     size_t size;
     uint8_t *data = slurp(path, &size);
     /* hand out the header and the first 10 events' words (one compact block), then stall */
-    mem_src m;
-    myl_bytes b = mem_bytes(&m, data, size, 0);
+    memsrc m;
+    myl_bytes b = memsrc_bytes(&m, data, size, 0, "mem");
     m.stall = 48 + 16 + 10 * 4 + 2;
     m.chunk = m.stall; /* the first read gets everything up to the stall point */
     myl_reader *r = NULL;
@@ -1097,8 +1065,8 @@ END_TEST
 /* Detection: each format is recognised, and none claims the others' bytes. */
 static int detect(const void *data, size_t n, myl_trace_format *f)
 {
-    mem_src m;
-    myl_bytes b = mem_bytes(&m, data, n, 0);
+    memsrc m;
+    myl_bytes b = memsrc_bytes(&m, data, n, 0, "mem");
     myl_reader *r = NULL;
     myl_diag d = {0};
     int rc = myl_reader_open(&b, NULL, &r, &d);

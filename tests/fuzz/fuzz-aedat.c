@@ -4,14 +4,9 @@
  * parse or size code and a message naming the input, never crash, over-read, leak or allocate
  * without bound; a failure must stay failed on the next read. Corpus: tests/fuzz/corpus/aedat
  * (files written by `test-trace-aedat --write-corpus DIR`).
- *
- * Build (outside meson):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -I. -Isim/io \
- *     tests/fuzz/fuzz-aedat.c sim/io/trace_aedat.c sim/io/trace.c sim/io/bytes.c \
- *     sim/core/err.c sim/core/alloc.c -DMYL_HAVE_TRACE_AEDAT \
- *     $(pkg-config --cflags --libs liblz4 libzstd) -lm -o fuzz-aedat
- *   ./fuzz-aedat -rss_limit_mb=1024 -max_len=65536 NEW_CORPUS tests/fuzz/corpus/aedat
+ * Build and run: tests/fuzz/meson.build.
  */
+#include "../memsrc.h"
 #include "myelin/alloc.h"
 #include "myelin/trace.h"
 
@@ -52,27 +47,6 @@ static void cache_free(void *p)
     free(p);
 }
 
-typedef struct mem_src {
-    const uint8_t *p;
-    size_t n, pos, chunk;
-} mem_src;
-
-static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
-{
-    (void)d;
-    mem_src *m = ctx;
-    size_t k = m->n - m->pos;
-    if (k > n)
-        k = n;
-    if (m->chunk && k > m->chunk)
-        k = m->chunk;
-    if (k)
-        memcpy(buf, m->p + m->pos, k);
-    m->pos += k;
-    *got = k;
-    return 0;
-}
-
 static void bad_failure(int rc, const myl_diag *d)
 {
     if ((rc != MYL_EPARSE && rc != MYL_ETOOBIG) || !d->set ||
@@ -83,8 +57,8 @@ static void bad_failure(int rc, const myl_diag *d)
 static void one(const uint8_t *data, size_t size, myl_trace_format f, size_t chunk, size_t cap)
 {
     static myl_event ev[1024];
-    mem_src m = {data, size, 0, chunk};
-    myl_bytes src = {.read = mem_read, .ctx = &m, .name = "fuzz.aedat"};
+    memsrc m;
+    myl_bytes src = memsrc_bytes(&m, data, size, chunk, "fuzz.aedat");
     myl_trace_opts o = {0};
     o.format = f;
     myl_reader *r = NULL;

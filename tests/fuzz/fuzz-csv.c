@@ -5,17 +5,11 @@
  * be sane (t >= 0, p 0 or 1, channel streams with y = 0 and p = 1, no more events than lines).
  * Inputs that read are written back with the CSV writer and read again: the same events.
  *
- * Corpus: tests/fuzz/corpus/csv. Build by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -I. \
- *     -DMYL_HAVE_TRACE_NATIVE -DMYL_HAVE_TRACE_CSV -DMYL_HAVE_TRACE_NMNIST \
- *     tests/fuzz/fuzz-csv.c sim/io/trace.c sim/io/bytes.c sim/io/trace_native.c \
- *     sim/io/trace_csv.c sim/io/trace_nmnist.c sim/core/err.c sim/core/alloc.c -o fuzz-csv
- *   ./fuzz-csv -rss_limit_mb=1024 corpus-copy/ tests/fuzz/corpus/csv
+ * Corpus: tests/fuzz/corpus/csv. Build and run: tests/fuzz/meson.build.
  */
-#include "myelin/alloc.h"
+#include "../memsrc.h"
 #include "myelin/trace.h"
-
-#include <sanitizer/asan_interface.h>
+#include "pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,104 +18,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef struct mem {
-    const uint8_t *p;
-    size_t n, pos, chunk;
-} mem;
-
-/* Fills buf with the next bytes, and poisons the rest of the room it was given: the reader's
- * window is one large allocation, so without this ASan could not see a read past the bytes the
- * stream has delivered. */
-static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
-{
-    (void)d;
-    mem *m = ctx;
-    size_t k = m->n - m->pos;
-    if (k > n)
-        k = n;
-    if (m->chunk && k > m->chunk)
-        k = m->chunk;
-    ASAN_UNPOISON_MEMORY_REGION(buf, k);
-    memcpy(buf, m->p + m->pos, k);
-    ASAN_POISON_MEMORY_REGION(buf + k, n - k);
-    m->pos += k;
-    *got = k;
-    return 0;
-}
-
-/* Large blocks (the 1 MiB read window, the writers' buffers) are kept for reuse instead of
- * going back to ASan, which maps fresh pages for each one and makes every run cost
- * milliseconds. A kept block is poisoned, so a use after free is still caught. */
-#define POOL_MIN (64u << 10)
-#define POOL_MAX 8
-
-static struct {
-    void *p;
-    size_t n;
-    int free;
-} g_pool[POOL_MAX];
-
-static void *pool_malloc(size_t n)
-{
-    if (n >= POOL_MIN)
-        for (int i = 0; i < POOL_MAX; i++)
-            if (g_pool[i].p && g_pool[i].free && g_pool[i].n == n) {
-                g_pool[i].free = 0;
-                ASAN_UNPOISON_MEMORY_REGION(g_pool[i].p, n);
-                return g_pool[i].p;
-            }
-    void *p = malloc(n);
-    if (p && n >= POOL_MIN)
-        for (int i = 0; i < POOL_MAX; i++)
-            if (!g_pool[i].p) {
-                g_pool[i].p = p, g_pool[i].n = n, g_pool[i].free = 0;
-                break;
-            }
-    return p;
-}
-
-static void pool_free(void *p)
-{
-    for (int i = 0; p && i < POOL_MAX; i++)
-        if (g_pool[i].p == p) {
-            if (g_pool[i].free)
-                abort(); /* double free */
-            g_pool[i].free = 1;
-            ASAN_POISON_MEMORY_REGION(p, g_pool[i].n);
-            return;
-        }
-    free(p);
-}
-
-static void *pool_realloc(void *p, size_t n)
-{
-    for (int i = 0; p && i < POOL_MAX; i++)
-        if (g_pool[i].p == p) {
-            void *q = pool_malloc(n);
-            if (q)
-                memcpy(q, p, n < g_pool[i].n ? n : g_pool[i].n);
-            if (q)
-                pool_free(p);
-            return q;
-        }
-    return realloc(p, n);
-}
-
-/* Every reader and writer is closed at the end of a run: a large block still out is a leak
- * (LeakSanitizer would not see it, the pool still points at it). */
-static void pool_check(void)
-{
-    for (int i = 0; i < POOL_MAX; i++)
-        if (g_pool[i].p && !g_pool[i].free)
-            abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    myl_alloc_set(pool_malloc, pool_realloc, pool_free);
+    pool_install();
     return 0;
 }
 
@@ -132,8 +34,9 @@ static myl_event g_ev[MAXEV], g_back[MAXEV];
 static int run(const uint8_t *data, size_t size, myl_trace_format f, int units, size_t chunk,
                size_t cap, size_t *nev)
 {
-    mem m = {data, size, 0, chunk};
-    myl_bytes b = {.read = mem_read, .ctx = &m, .name = "fuzz"};
+    memsrc m;
+    myl_bytes b = memsrc_bytes(&m, data, size, chunk, "fuzz");
+    m.poison = 1;
     myl_trace_opts o = {.format = f, .csv_units = units};
     myl_reader *r = NULL;
     myl_diag d = {0};
@@ -159,8 +62,8 @@ static int run(const uint8_t *data, size_t size, myl_trace_format f, int units, 
     }
     /* with the format detected, the input may turn out to be another format */
     int csv = f == MYL_TRACE_CSV || (r && myl_reader_meta(r)->format == MYL_TRACE_CSV);
-    if (rc != 0 && (rc != MYL_EPARSE || !d.set || strncmp(d.msg, "fuzz: ", 6) != 0 ||
-                    (csv && !strstr(d.msg, "line "))))
+    if (rc != 0 && ((rc != MYL_EPARSE && rc != MYL_ETOOBIG) || !d.set ||
+                    strncmp(d.msg, "fuzz: ", 6) != 0 || (csv && !strstr(d.msg, "line "))))
         abort();
     if (csv && (total > lines || bad))
         abort();
