@@ -113,12 +113,13 @@ int myl_replay_new(const myl_binding *b, myl_reader *r, const myl_net *net, myl_
     uint64_t need = (uint64_t)rp->W * rp->H * rp->planes;
     uint32_t size = myl_net_pop_size(net, pop);
     if (need != size) {
+        myl_diag_fail(d, MYL_EINVAL,
+                      "%s: population '%s' has %u neurons, but the binding maps the "
+                      "%ux%u sensor to %ux%u pixels x %u polarity plane%s = %llu neurons",
+                      where, b->population, size, rp->sw, rp->sh, rp->W, rp->H, rp->planes,
+                      rp->planes == 1 ? "" : "s", (unsigned long long)need);
         myl_free(rp);
-        return myl_diag_fail(d, MYL_EINVAL,
-                             "%s: population '%s' has %u neurons, but the binding maps the "
-                             "%ux%u sensor to %ux%u pixels x %u polarity plane%s = %llu neurons",
-                             where, b->population, size, rp->sw, rp->sh, rp->W, rp->H,
-                             rp->planes, rp->planes == 1 ? "" : "s", (unsigned long long)need);
+        return MYL_EINVAL;
     }
     double dt = myl_net_dt(net);
     rp->dt_us = dt * 1e6;
