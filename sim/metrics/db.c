@@ -161,6 +161,34 @@ static int exec(myl_db *db, const char *sql, myl_diag *d, const char *what)
     return 0;
 }
 
+/* Switching a new file to WAL needs a moment alone with it. When several processes open the
+ * same new file at once, SQLite can answer SQLITE_BUSY here without calling the busy handler
+ * (it will not wait while it holds a shared lock another writer waits on), so retry for as
+ * long as the busy timeout would have waited. */
+static int set_wal(myl_db *db, myl_diag *d)
+{
+    for (int tries = 0;; tries++) {
+        char *err = NULL;
+        int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                              NULL, NULL, &err);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+            int e = myl_diag_fail(d, MYL_EDB, "%s: cannot configure the database: %s", db->path,
+                                  err ? err : "?");
+            sqlite3_free(err);
+            return e;
+        }
+        sqlite3_free(err);
+        if (tries == 1000)
+            return myl_diag_fail(d, MYL_EDB,
+                                 "%s: cannot configure the database: still locked by another "
+                                 "process after 10 s",
+                                 db->path);
+        sqlite3_sleep(10);
+    }
+}
+
 static void iso_now(char *buf, size_t n)
 {
     time_t t = time(NULL);
@@ -264,8 +292,7 @@ int myl_db_open(const char *path, myl_db **out, myl_diag *d)
         goto rollback;
     /* WAL: readers (a notebook, sqlite3) do not block a running simulation, and a killed
      * process leaves the last committed transaction intact */
-    if ((rc = exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", d,
-                   "cannot configure the database")))
+    if ((rc = set_wal(db, d)))
         goto fail;
     if ((rc = mark_dead_runs(db, d)))
         goto fail;
