@@ -324,13 +324,18 @@ START_TEST(energy_by_hand)
          * potential decays back */
         int upd = t == 0 || t >= 3 ? 3 : 0;
         double e = 3 * 2e-12 + upd * 5e-12;
-        double l1 = 3 * 1e-9 + upd * 2e-9;
+        /* a core's neuron side (access, update, messages out) and message side (messages in,
+         * synaptic operations) run concurrently and the core takes the longer, as in
+         * SANA-FE's timing model (docs/energy.md); they used to be added */
+        double l1 = 3 * 1e-9 + upd * 2e-9, l1m = 0;
         double l0 = 0;
         if (spike) {
             e += 13e-12 + 17e-12 + 3 * 11e-12;
             l0 += 5e-9;
-            l1 += 6e-9 + 3 * 4e-9;
+            l1m += 6e-9 + 3 * 4e-9;
         }
+        if (l1m > l1)
+            l1 = l1m;
         ck_assert_msg(fabs(k.energy - e) < 1e-18, "tick %d: energy %g, expected %g", t,
                       k.energy, e);
         double want = (l1 > l0 ? l1 : l0) + 100e-9;

@@ -1,8 +1,13 @@
 /* Energy and latency of a run on a hardware model, from operation counts.
  *
- * Per tick and per core the accountant counts what the chip would do (docs/energy.md):
+ * Per tick and per core the accountant counts what the chip would do (docs/energy.md gives the
+ * formulas and how they compare with SANA-FE's):
  *   access   every mapped neuron, every tick (soma access)
- *   update   neurons with input or not at rest (soma update, dendrite)
+ *   update   neurons the chip updates (soma update, dendrite): with a simulator attached
+ *            (myl_acct_attach), a neuron that starts the tick away from rest (v != v_rest), is
+ *            driven by a bias, or whose update moves it or makes it fire, and a spike source
+ *            when it fires; without, the engine's count of neurons with input or away from a
+ *            fixed point of their dynamics (core_active), a lower bound
  *   spike    neurons that fire (soma spike)
  *   synop    synapses processing a spike (synapse unit)
  *   msg_in   messages arriving at a core (axon_in): one per spike and destination core
@@ -10,10 +15,12 @@
  *   hops     router hops by direction along the XY route, and chip-to-chip crossings
  * Synaptic work is charged in the tick of the spike (delays are applied in the dendrite), as
  * SANA-FE does. Energy = sum of counts x energy per operation + static power x simulated time.
- * Latency of a tick = the slowest core (sum of its counts x latency per operation) + the longest
- * route taken that tick + the barrier synchronisation for the tiles in use. Spike sources stand
- * for input arriving at the chip: they cost what the model's `input` soma costs (nothing when it
- * has none), and their messages and hops are charged like any other. A cost the model marks as
+ * Latency of a tick: each core has a neuron side (access, update, spike generation, messages
+ * out) and a message side (messages in, synaptic operations) that work concurrently, so a core
+ * takes the longer of the two; the tick takes the slowest core + the longest route taken that
+ * tick + the barrier synchronisation for the tiles in use. Spike sources stand for input
+ * arriving at the chip: they cost what the model's `input` soma costs (nothing when it has
+ * none), and their messages and hops are charged like any other. A cost the model marks as
  * unknown counts as 0 and is named in the totals whenever the run used that operation.
  */
 #ifndef MYELIN_ENERGY_H
@@ -32,14 +39,20 @@ typedef struct myl_acct myl_acct;
 int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
                  myl_acct **out);
 void myl_acct_free(myl_acct *a);
+/* Let the accountant see the simulator's neurons (their membrane potentials, each tick after
+ * the step), so that it counts updates by the chip's rule rather than the engine's; seed is the
+ * one the network was compiled with (per-neuron v_rest and bias). Call before the first tick;
+ * the simulator must outlive the accountant's use. A chip with its own integer arithmetic keeps
+ * the engine's count. MYL_EINVAL, MYL_ENOMEM. */
+int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed);
 /* Account one tick of the run. */
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
 
 typedef struct myl_acct_totals {
     uint64_t ticks;
     double energy, part[MYL_E_PARTS];
-    double sim_time;             /* s: sum of tick latencies (or the chip's real-time ticks) */
-    double mean_power;           /* W */
+    double sim_time;   /* s: sum of tick latencies (or the chip's real-time ticks) */
+    double mean_power; /* W */
     double energy_per_tick;
     uint64_t synops, spikes, messages, hops, chip_hops, updates, accesses;
     /* operations the run performed whose cost the model gives as unknown: they are counted

@@ -12,6 +12,7 @@
 #include "myelin/replay.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct myl_netfile {
     myl_net *net;
@@ -25,6 +26,14 @@ typedef struct myl_netfile {
     char **outputs;      /* `outputs:`: populations whose spikes --output streams */
     size_t noutputs;
     char *dir;           /* the network file's directory, for relative paths */
+    /* What a SANA-FE network file (sanafe.h) carries beyond the network; NULL when absent.
+     * The mapping places every neuron (global index) on a core of a tile, as the file numbers
+     * them; myl_sanafe_core_of() turns it into cores of a hardware model. */
+    uint32_t *map_tile; /* [nneurons] tile of each neuron */
+    uint32_t *map_core; /* [nneurons] core within that tile */
+    uint32_t *map_line; /* [nneurons] line of the mapping entry that placed it */
+    char **soma;        /* [npops] soma unit each population is mapped with (a hardware
+                         * model's soma variant, myl_hw_soma_index); NULL entries: default */
 } myl_netfile;
 
 /* Read and check a network file. MYL_EPARSE (bad content), MYL_EIO (unreadable), MYL_ENOMEM. */

@@ -63,6 +63,13 @@ typedef struct cli_job {
     double dt;
     int until_end;         /* run until the bound streams end */
     const char *input;     /* --input */
+    /* live runs (docs/live.md); myelin run sets these after cli_job_prepare */
+    int realtime;       /* --realtime: pace ticks against the wall clock */
+    double speed;       /* --speed: simulated seconds per wall-clock second */
+    int have_latency;   /* --latency given */
+    double latency;     /* its value [s]; < 0: wait for a stream without limit */
+    const char *output; /* --output: where the output populations' spikes go */
+    int quiet;          /* no "listening on" lines, no warnings */
 } cli_job;
 
 /* Load, override, map (with --hw) and compile. Prints the error and returns an exit code (0 on
@@ -88,6 +95,8 @@ typedef struct cli_result {
     size_t engine_bytes;
     uint64_t peak_rss;
     int interrupted;
+    int usage;   /* the failure was a bad address or an address in use: exit status 2 */
+    char *notes; /* summary lines about pacing, live inputs and --output; freed by release */
 } cli_result;
 
 /* Run j with one engine for j->ticks ticks, recording into db (if not NULL). hashes: keep a

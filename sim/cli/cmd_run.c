@@ -2,9 +2,11 @@
  * summarise. */
 #include "cli.h"
 
+#include "myelin/live.h"
 #include "myelin/units.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,11 +30,73 @@ static void usage(FILE *f)
             "                         latency (myelin hw list)\n"
             "  --strategy S           mapping: fill (default), balance or locality\n"
             "  --mapping FILE         an explicit mapping instead\n"
-            "  --input FILE           the event stream for the network's first `inputs:` binding\n"
+            "  --input FILE|ADDRESS   the event stream for the network's first `inputs:` binding:\n"
+            "                         a file, or a live stream: tcp://HOST:PORT or unix:PATH\n"
+            "                         (myelin listens; the sender connects) or - (stdin)\n"
+            "  --latency MS|inf       how long past its time a tick waits for a live stream\n"
+            "                         (default 100 ms; inf: wait as long as it takes)\n"
+            "  --output FILE|ADDRESS  stream the spikes of the `outputs:` populations as they\n"
+            "                         happen (native trace format) to a file, or to the one\n"
+            "                         consumer that connects to tcp://HOST:PORT or unix:PATH\n"
+            "  --realtime             pace ticks against the wall clock (dt of wall time each)\n"
+            "  --speed X              ... X times faster than real time (implies --realtime)\n"
             "  --quiet                print nothing but errors\n"
             "  --help                 this text\n"
             "\n"
             "Exit status: 0 done, 1 the run failed or was interrupted, 2 bad input or usage.\n");
+}
+
+/* --realtime, --speed, --latency, --output. Returns -1 (message printed) on a bad value. */
+static int live_opt(int opt, const char *arg, int *realtime, double *speed, int *have_latency,
+                    double *latency, const char **output)
+{
+    double v;
+    myl_qunit u;
+    char why[128];
+    switch (opt) {
+    case 'R':
+        *realtime = 1;
+        return 0;
+    case 'X':
+        if (myl_quantity_parse(arg, MYL_Q_PLAIN, &v, &u, why) || !(v > 0) || !isfinite(v)) {
+            fprintf(stderr,
+                    "myelin run: --speed wants a positive number (2: twice as fast as "
+                    "real time), not '%s'\n",
+                    arg);
+            return -1;
+        }
+        *speed = v;
+        *realtime = 1;
+        return 0;
+    case 'L':
+        /* plain numbers are milliseconds; a unit may be given; inf: no limit */
+        if (strcmp(arg, "inf") == 0 || strcmp(arg, "none") == 0) {
+            *latency = -1;
+        } else if (myl_quantity_parse(arg, MYL_Q_TIME, &v, &u, why) || u == MYL_U_TICKS ||
+                   !(v >= 0) || !isfinite(v)) {
+            fprintf(stderr,
+                    "myelin run: --latency wants milliseconds (e.g. 50, 0.2s) or inf, not '%s'\n",
+                    arg);
+            return -1;
+        } else {
+            *latency = u == MYL_U_NONE ? v * 1e-3 : v;
+        }
+        *have_latency = 1;
+        return 0;
+    case 'O': {
+        myl_live_addr a;
+        myl_diag d = {0};
+        if (myl_live_addr_parse(arg, &a, &d) || a.kind == MYL_LIVE_STDIO) {
+            fprintf(stderr, "myelin run: --output %s\n",
+                    d.set ? d.msg : "-: give a file, tcp://HOST:PORT or unix:PATH");
+            return -1;
+        }
+        *output = arg;
+        return 0;
+    }
+    default:
+        return -1;
+    }
 }
 
 /* Print the run summary. */
@@ -72,6 +136,8 @@ static void summary(const cli_job *j, myl_engine e, const cli_result *r, const c
     printf("\n  memory      %s peak (synapses %s, engine %s)\n",
            cli_bytes(r->peak_rss, a, sizeof a), cli_bytes(info.bytes_syn, b, sizeof b),
            cli_bytes(r->engine_bytes, c, sizeof c));
+    if (r->notes)
+        fputs(r->notes, stdout);
     if (j->hw) {
         printf("\n");
         cli_print_mapping(j, stdout);
@@ -84,8 +150,16 @@ static void summary(const cli_job *j, myl_engine e, const cli_result *r, const c
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"engine", required_argument, NULL, 'e'}, CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"engine", required_argument, NULL, 'e'},
+                                         {"realtime", no_argument, NULL, 'R'},
+                                         {"speed", required_argument, NULL, 'X'},
+                                         {"latency", required_argument, NULL, 'L'},
+                                         {"output", required_argument, NULL, 'O'},
+                                         CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    int realtime = 0, have_latency = 0;
+    double speed = 1, latency = 0;
+    const char *output = NULL;
     cli_common c = {.db_path = "myelin.db", .duration = -1};
     myl_engine engine = MYL_ENGINE_EVENT;
     int opt;
@@ -100,6 +174,11 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "myelin run: --engine wants event or dense, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
+            continue;
+        }
+        if (opt == 'R' || opt == 'X' || opt == 'L' || opt == 'O') {
+            if (live_opt(opt, optarg, &realtime, &speed, &have_latency, &latency, &output))
+                return EXIT_USAGE;
             continue;
         }
         int k = cli_common_opt(&c, opt, optarg, "run");
@@ -118,10 +197,31 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (c.input && myl_live_is_stream(c.input)) {
+        myl_live_addr a;
+        myl_diag ad = {0};
+        if (myl_live_addr_parse(c.input, &a, &ad)) {
+            fprintf(stderr, "myelin run: --input %s\n", ad.msg);
+            return EXIT_USAGE;
+        }
+    }
+
     cli_job j;
     int ex = cli_job_prepare(&j, &c);
     if (ex)
         return ex;
+    j.realtime = realtime;
+    j.speed = speed;
+    j.have_latency = have_latency;
+    j.latency = latency;
+    j.output = output;
+    j.quiet = c.quiet;
+    if (output && j.nf->noutputs == 0) {
+        fprintf(stderr, "myelin run: --output %s: the network has no `outputs:` populations\n",
+                output);
+        cli_job_release(&j);
+        return EXIT_USAGE;
+    }
     myl_diag d = {0};
     myl_db *db = NULL;
     int rc = myl_db_open(c.db_path, &db, &d);
@@ -138,8 +238,9 @@ int cmd_run(int argc, char **argv)
         summary(&j, engine, &r, c.db_path);
     if (rc && rc != MYL_EINTR)
         cli_error(&d, rc, "run");
+    int usage = r.usage;
     cli_result_release(&r);
     myl_db_close(db);
     cli_job_release(&j);
-    return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+    return rc == 0 ? EXIT_OK : usage ? EXIT_USAGE : EXIT_RUNTIME;
 }

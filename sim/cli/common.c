@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include "myelin/alloc.h"
+#include "myelin/live.h"
 #include "myelin/replay.h"
+#include "myelin/sanafe.h"
 #include "myelin/units.h"
 
 #include <errno.h>
@@ -198,6 +200,38 @@ int cli_common_opt(cli_common *c, int opt, const char *arg, const char *cmd)
 
 static int job_prepare(cli_job *j, const cli_common *c, int compile);
 
+/* The soma variant of each population (myl_acct_new's `soma`), from the network file's
+ * mapping (a SANA-FE file names them); *out is NULL when the file names none. */
+static int pop_somas(const cli_job *j, int **out, myl_diag *d)
+{
+    *out = NULL;
+    if (!j->nf->soma)
+        return 0;
+    const uint32_t np = myl_net_npops(j->nf->net);
+    int *v = calloc(np ? np : 1, sizeof *v);
+    if (!v)
+        return MYL_ENOMEM;
+    for (uint32_t p = 0; p < np; p++) {
+        const char *name = j->nf->soma[p];
+        v[p] = name ? myl_hw_soma_index(j->hw, name) : -1;
+        if (name && v[p] < 0) {
+            char have[512] = "";
+            size_t len = 0;
+            for (uint32_t k = 0; k < j->hw->nsoma && len < sizeof have; k++)
+                len += (size_t)snprintf(have + len, sizeof have - len, "%s%s", k ? ", " : "",
+                                        j->hw->soma[k].name);
+            free(v);
+            return myl_diag_fail(d, MYL_ENOTFOUND,
+                                 "%s: population '%s' is mapped with soma unit '%s', which %s "
+                                 "does not have (it has: %s)",
+                                 j->nf->path, myl_net_pop_name(j->nf->net, p), name, j->hw->name,
+                                 len ? have : "none");
+        }
+    }
+    *out = v;
+    return 0;
+}
+
 int cli_job_prepare(cli_job *j, const cli_common *c)
 {
     return job_prepare(j, c, 1);
@@ -263,6 +297,24 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
             cli_job_release(j);
             return cli_exit_code(rc);
         }
+        /* a network file that maps itself (SANA-FE) is mapped so unless the command line
+         * gives a mapping or a strategy */
+        if (!c->mapping && c->strategy == MYL_MAP_FILL && j->nf->map_tile) {
+            if ((rc = myl_sanafe_core_of(j->nf, j->hw, &explicit_cores, &d))) {
+                cli_error(&d, rc, "mapping the network");
+                cli_job_release(j);
+                return cli_exit_code(rc);
+            }
+            mo.strategy = MYL_MAP_EXPLICIT;
+        }
+        int *somas = NULL;
+        if ((rc = pop_somas(j, &somas, &d))) {
+            free(explicit_cores);
+            cli_error(&d, rc, "mapping the network");
+            cli_job_release(j);
+            return cli_exit_code(rc);
+        }
+        free(somas);
         mo.core_of = explicit_cores;
         if (j->hw->arith != MYL_ARITH_FLOAT &&
             (rc = myl_chipq_build(net, j->hw, j->seed, &j->chip, &d))) {
@@ -312,6 +364,7 @@ void cli_result_release(cli_result *r)
 {
     free(r->pop_spikes);
     free(r->tick_hash);
+    free(r->notes);
     memset(r, 0, sizeof *r);
 }
 
@@ -320,6 +373,169 @@ static uint64_t mix64(uint64_t h, uint64_t x)
     h ^= x + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
     h *= 0xFF51AFD7ED558CCDull;
     return h ^ (h >> 33);
+}
+
+/* ---- live streams and pacing of a run (docs/live.md) ------------------------------------- */
+
+typedef struct cli_live {
+    myl_live *hub;
+    myl_live_in **in; /* per binding; NULL where the binding reads a file */
+    size_t nin;
+    myl_live_out *out;
+    myl_pacer *pace;
+} cli_live;
+
+/* Listen on the stream addresses of the bindings (and --input) and of --output, start the I/O
+ * thread, make the pacer. A bad address or one in use sets res->usage. */
+static int live_setup(const cli_job *j, const char *command, cli_live *L, cli_result *res,
+                      myl_diag *d)
+{
+    size_t nin = j->nf->ninputs;
+    int rc = 0;
+    memset(L, 0, sizeof *L);
+    for (size_t i = 0; i < nin; i++) {
+        const myl_binding *b = &j->nf->inputs[i];
+        const char *src = i == 0 && j->input ? j->input : b->source;
+        if (!myl_live_is_stream(src))
+            continue;
+        if (strcmp(command, "compare") == 0) {
+            res->usage = 1;
+            return myl_diag_fail(d, MYL_EINVAL,
+                                 "%s: myelin compare reads its input once per engine, and a live "
+                                 "stream can be read only once (record it to a file first)",
+                                 src);
+        }
+        if (!L->in && !(L->in = calloc(nin, sizeof *L->in)))
+            return MYL_ENOMEM;
+        L->nin = nin;
+        if (!L->hub && (rc = myl_live_new(&L->hub)))
+            return rc;
+        myl_live_in_opts o;
+        myl_live_in_opts_for(b, j->dt, j->have_latency ? j->latency : MYL_LIVE_LATENCY_DEFAULT, &o);
+        if ((rc = myl_live_add_input(L->hub, src, &o, &L->in[i], d))) {
+            res->usage = rc != MYL_ENOMEM;
+            return rc;
+        }
+    }
+    if (j->output) {
+        if (!L->hub && (rc = myl_live_new(&L->hub)))
+            return rc;
+        rc = myl_live_add_output(L->hub, j->output, j->nf->net, j->nf->outputs, j->nf->noutputs,
+                                 &L->out, d);
+        if (rc) {
+            res->usage = rc != MYL_ENOMEM;
+            return rc;
+        }
+    }
+    if (L->hub && (rc = myl_live_start(L->hub, d)))
+        return rc;
+    if (j->realtime && (rc = myl_pacer_new(j->dt, j->speed, &L->pace)))
+        return myl_diag_fail(d, rc, "--speed %g with dt %g s: cannot pace", j->speed, j->dt);
+    if (!j->quiet) {
+        for (size_t i = 0; i < L->nin; i++)
+            if (L->in[i] && strcmp(myl_live_in_address(L->in[i]), "stdin") != 0)
+                fprintf(stderr, "myelin: listening on %s for the events of '%s'\n",
+                        myl_live_in_address(L->in[i]), j->nf->inputs[i].population);
+        if (L->out && myl_live_is_stream(j->output))
+            fprintf(stderr, "myelin: listening on %s for the consumer of --output\n",
+                    myl_live_out_address(L->out));
+    }
+    return 0;
+}
+
+/* Wait for the consumer of --output and for each live input's header and first event, and
+ * bind the inputs to their populations. Interrupted (Ctrl-C) while waiting: the run is. */
+static int live_connect(const cli_job *j, cli_live *L, myl_reader **rd, myl_replay **rp,
+                        cli_result *res, myl_diag *d)
+{
+    int rc = 0;
+    if (L->out)
+        rc = myl_live_out_wait(L->out, &cli_stop, d);
+    for (size_t i = 0; i < L->nin && !rc; i++)
+        if (L->in[i] && !(rc = myl_live_in_open(L->in[i], &cli_stop, &rd[i], d)))
+            rc = myl_replay_new(&j->nf->inputs[i], rd[i], j->nf->net, &rp[i], d);
+    if (rc == MYL_EINTR && cli_stop) {
+        res->interrupted = 1;
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Close --output (its end block), and describe pacing, inputs and output in res->notes. */
+static int live_finish(const cli_job *j, cli_live *L, cli_result *res, myl_diag *d)
+{
+    int rc = L->out ? myl_live_out_finish(L->out, &cli_stop, d) : 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = (L->pace || L->nin || L->out) ? open_memstream(&buf, &len) : NULL;
+    if (!f)
+        return rc;
+    char a[32], b[32], c[32], e[32];
+    if (L->pace) {
+        myl_pacer_stats ps;
+        myl_pacer_get_stats(L->pace, &ps);
+        fprintf(f, "  realtime    speed %g, a tick every %s: ", j->speed,
+                myl_fmt_time(ps.slot, a, sizeof a));
+        if (ps.late)
+            fprintf(f, "%s of %s ticks finished late, by at most %s (%s on average)\n",
+                    cli_num(ps.late, a, sizeof a), cli_num(ps.ticks, b, sizeof b),
+                    myl_fmt_time(ps.max_lag, c, sizeof c), myl_fmt_time(ps.mean_lag, e, sizeof e));
+        else
+            fprintf(f, "kept up (none of %s ticks finished late)\n",
+                    cli_num(ps.ticks, a, sizeof a));
+    }
+    for (size_t i = 0; i < L->nin; i++) {
+        if (!L->in[i])
+            continue;
+        myl_live_in_stats s;
+        myl_live_in_get_stats(L->in[i], &s);
+        fprintf(f, "  live input  %s (%s): %s events in %s", myl_live_in_address(L->in[i]),
+                myl_trace_format_name(s.format), cli_num(s.events, a, sizeof a),
+                cli_bytes(s.bytes, b, sizeof b));
+        if (s.waited_out) /* normal for a quiet sensor: nothing came, the latency ran out */
+            fprintf(
+                f, "; %s ticks ran without waiting longer than the latency (%s)",
+                cli_num(s.waited_out, a, sizeof a),
+                myl_fmt_time(j->have_latency ? j->latency : MYL_LIVE_LATENCY_DEFAULT, b, sizeof b));
+        if (s.late) {
+            fprintf(f, "; %s late events went to later ticks", cli_num(s.late, a, sizeof a));
+            if (!j->quiet)
+                fprintf(stderr,
+                        "myelin: warning: %s fell behind: %s events came after their tick had "
+                        "been simulated (a larger --latency waits longer)\n",
+                        myl_live_in_address(L->in[i]), cli_num(s.late, a, sizeof a));
+        }
+        fprintf(f, "\n");
+    }
+    if (L->out) {
+        myl_live_out_stats s;
+        myl_live_out_get_stats(L->out, &s);
+        fprintf(f, "  output      %s: %s spikes streamed", myl_live_out_address(L->out),
+                cli_num(s.spikes, a, sizeof a));
+        if (s.gone) {
+            fprintf(f, "; the consumer left at tick %s, %s spikes were not sent",
+                    cli_num(s.gone_tick, a, sizeof a), cli_num(s.discarded, b, sizeof b));
+            if (!j->quiet)
+                fprintf(stderr,
+                        "myelin: warning: the consumer of --output %s went away at tick %s; the "
+                        "run went on without it (%s spikes not sent)\n",
+                        myl_live_out_address(L->out), cli_num(s.gone_tick, a, sizeof a),
+                        cli_num(s.discarded, b, sizeof b));
+        }
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    res->notes = buf;
+    return rc;
+}
+
+/* After the readers of the live inputs are closed. */
+static void live_close(cli_live *L)
+{
+    myl_live_free(L->hub);
+    myl_pacer_free(L->pace);
+    free(L->in);
+    memset(L, 0, sizeof *L);
 }
 
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
@@ -350,11 +566,14 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         free(rd), free(rp), free(pop_end);
         return MYL_ENOMEM;
     }
-    int rc = 0;
+    cli_live lv;
+    int rc = live_setup(j, command, &lv, res, d); /* live streams listen now */
     for (size_t i = 0; i < nin && !rc; i++) {
         const myl_binding *b = &j->nf->inputs[i];
         const char *src = i == 0 && j->input ? j->input : b->source;
         char path[4200];
+        if (lv.in && lv.in[i])
+            continue; /* a live stream: bound once its sender has connected */
         if (!src) {
             rc = myl_diag_fail(d, MYL_EINVAL,
                                "%s: the binding of '%s' names no trace; give one with --input",
@@ -380,6 +599,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         for (size_t i = 0; i < nin; i++)
             myl_replay_free(rp[i]), myl_reader_close(rd[i]);
         free(rd), free(rp), free(pop_end);
+        live_close(&lv);
         return rc;
     }
 
@@ -389,15 +609,26 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         for (size_t i = 0; i < nin; i++)
             myl_replay_free(rp[i]), myl_reader_close(rd[i]);
         free(rd), free(rp), free(pop_end);
+        live_close(&lv);
         return myl_diag_fail(d, rc, "cannot start the %s engine: %s", myl_engine_name(e),
                              myl_strerror(rc));
     }
     res->engine_bytes = myl_sim_memory(sim);
     myl_acct *acct = NULL;
-    if (j->hw && (rc = myl_acct_new(j->cn, j->map, j->hw, NULL, &acct))) {
-        myl_sim_free(sim);
-        free(pop_end);
-        return rc;
+    if (j->hw) {
+        /* the populations' soma units, and the simulator's neurons for the update rule */
+        int *somas = NULL;
+        if (!(rc = pop_somas(j, &somas, d)) &&
+            !(rc = myl_acct_new(j->cn, j->map, j->hw, somas, &acct)))
+            rc = myl_acct_attach(acct, sim, j->seed);
+        free(somas);
+        if (rc) {
+            myl_acct_free(acct);
+            myl_sim_free(sim);
+            free(pop_end);
+            live_close(&lv);
+            return rc;
+        }
     }
 
     myl_db_run *dr = NULL;
@@ -408,6 +639,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             myl_acct_free(acct);
             myl_sim_free(sim);
             free(pop_end);
+            live_close(&lv);
             return MYL_ENOMEM;
         }
         for (uint32_t c = 0; c < j->map->ncores; c++) {
@@ -423,6 +655,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (!pops) {
             myl_sim_free(sim);
             free(pop_end);
+            live_close(&lv);
             return MYL_ENOMEM;
         }
         for (uint32_t p = 0; p < npops; p++)
@@ -457,10 +690,13 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             myl_acct_free(acct);
             myl_sim_free(sim);
             free(pop_end);
+            live_close(&lv);
             return rc;
         }
     }
 
+    if (lv.hub)
+        rc = live_connect(j, &lv, rd, rp, res, d); /* senders and consumer connect */
     double t0 = cli_now(), last = t0;
     myl_tick_report r;
     myl_tick_cost cost;
@@ -468,14 +704,17 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     myl_cnet_info ci;
     myl_cnet_info_get(j->cn, &ci);
     for (t = 0; t < limit && !rc; t++) {
-        if (cli_stop) {
+        if (cli_stop || res->interrupted) {
             res->interrupted = 1;
             break;
         }
+        if (lv.pace)
+            myl_pacer_wait(lv.pace, t, &cli_stop);
         int all_ended = 1;
         for (size_t i = 0; i < nin && !rc; i++) {
             int ended = 0;
-            rc = myl_replay_tick(rp[i], sim, t, &ended, d);
+            rc = lv.in && lv.in[i] ? myl_live_in_tick(lv.in[i], rp[i], sim, t, &ended, d)
+                                   : myl_replay_tick(rp[i], sim, t, &ended, d);
             all_ended &= ended;
         }
         if (rc)
@@ -489,6 +728,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             myl_diag_fail(d, rc, "tick %llu: %s", (unsigned long long)t, myl_strerror(rc));
             break;
         }
+        if (lv.out && (rc = myl_live_out_tick(lv.out, &r, d)))
+            break;
         res->spikes += r.spikes;
         res->syn_events += r.syn_events;
         res->syn_evals += r.syn_evals;
@@ -531,14 +772,22 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
                 last = now;
             }
         }
+        if (lv.pace)
+            myl_pacer_done(lv.pace, t);
     }
     res->wall_s = cli_now() - t0;
     if (progress && last != t0)
         fprintf(stderr, "\r%60s\r", "");
     res->ticks = t;
+    if (lv.hub || lv.pace) {
+        int rc2 = live_finish(j, &lv, res, d);
+        if (!rc)
+            rc = rc2;
+    }
     for (size_t i = 0; i < nin; i++) {
-        myl_replay_stats rs;
-        myl_replay_get_stats(rp[i], &rs);
+        myl_replay_stats rs = {0};
+        if (rp[i]) /* a live stream that failed before it was bound has none */
+            myl_replay_get_stats(rp[i], &rs);
         res->stream_events += rs.events;
         res->stream_dropped += rs.dropped;
         myl_replay_free(rp[i]);
@@ -546,6 +795,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     }
     free(rd);
     free(rp);
+    live_close(&lv);
     if (acct) {
         myl_acct_get_totals(acct, &res->hw);
         res->have_hw = 1;

@@ -1,9 +1,11 @@
-/* The energy and latency accountant (see energy.h).
+/* The energy and latency accountant (see energy.h; the formulas are in docs/energy.md).
  *
  * Everything that depends only on the network and the mapping is computed once: for each
  * neuron, the cores its spikes go to with their synapse counts, and the hop counts and latency
  * of the routes there; for each core, the constant per-tick cost of accessing its neurons. A
- * tick then costs O(spikes x destination cores + cores), outside the simulation's inner loops.
+ * tick then costs O(spikes x destination cores + cores), outside the simulation's inner loops -
+ * plus, with a simulator attached (myl_acct_attach), one look at every neuron's membrane
+ * potential to tell which neurons the chip updates (O(neurons), as the chip itself does).
  */
 #include "myelin/energy.h"
 
@@ -20,27 +22,39 @@ typedef struct dest {
 
 /* What one spike of neuron g costs the network, by route. */
 typedef struct src_info {
-    uint64_t first;   /* into dests */
+    uint64_t first; /* into dests */
     uint32_t ndest;
     uint32_t core;
-    int16_t soma;     /* variant, -1 for none (a source without an input soma) */
-    uint16_t pad;
+    int16_t soma;   /* variant, -1 for none (a source without an input soma) */
+    uint8_t source; /* a spike source */
+    uint8_t pad;
     uint32_t hop_n, hop_e, hop_s, hop_w, chip;
-    double route_lat; /* longest route of the spike */
+    double route_lat;  /* longest route of the spike */
     double net_energy; /* messages out and in, hops, chip links: per spike */
 } src_info;
 
 /* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
 typedef struct costs {
-    myl_hw hw;           /* a copy whose figures are all numbers */
-    uint32_t unknown;    /* bit per COST_* below */
+    myl_hw hw;        /* a copy whose figures are all numbers */
+    uint32_t unknown; /* bit per COST_* below */
 } costs;
 
 enum {
-    COST_SYN_E = 1u << 0, COST_SYN_L = 1u << 1, COST_IN_E = 1u << 2, COST_IN_L = 1u << 3,
-    COST_OUT_E = 1u << 4, COST_OUT_L = 1u << 5, COST_HOP_E = 1u << 6, COST_HOP_L = 1u << 7,
-    COST_CHIP_E = 1u << 8, COST_CHIP_L = 1u << 9, COST_SOMA_E = 1u << 10, COST_SOMA_L = 1u << 11,
-    COST_DEND = 1u << 12, COST_SYNC = 1u << 13, COST_STATIC = 1u << 14,
+    COST_SYN_E = 1u << 0,
+    COST_SYN_L = 1u << 1,
+    COST_IN_E = 1u << 2,
+    COST_IN_L = 1u << 3,
+    COST_OUT_E = 1u << 4,
+    COST_OUT_L = 1u << 5,
+    COST_HOP_E = 1u << 6,
+    COST_HOP_L = 1u << 7,
+    COST_CHIP_E = 1u << 8,
+    COST_CHIP_L = 1u << 9,
+    COST_SOMA_E = 1u << 10,
+    COST_SOMA_L = 1u << 11,
+    COST_DEND = 1u << 12,
+    COST_SYNC = 1u << 13,
+    COST_STATIC = 1u << 14,
 };
 
 static void known(myl_fig *f, uint32_t bit, uint32_t *unknown)
@@ -88,16 +102,24 @@ static void sanitize(const myl_hw *in, costs *c)
 struct myl_acct {
     costs cost;
     const myl_hw *hw;
+    const myl_net *net;
     uint32_t n, ncores;
     src_info *src;
     dest *dests;
     myl_core_counts *cc;
-    double *tick_lat;     /* [ncores] scratch */
+    double *neuron_lat;          /* [ncores] scratch: this tick's neuron side of each core */
+    double *msg_lat;             /* [ncores] scratch: this tick's message side */
     double *access_e, *access_l; /* per core per tick */
     double *update_e, *update_l; /* per active neuron of the core */
-    uint32_t *core_n; /* neurons mapped on each core */
+    uint32_t *core_n;            /* neurons mapped on each core */
     uint32_t tiles, chips;
     double sync;
+    /* with a simulator attached: the chip's update rule from the neurons' state */
+    const myl_sim *sim;
+    float *v_prev;   /* [n] membrane potential at the end of the last tick */
+    float *v_rest;   /* [n] resting potential */
+    uint8_t *driven; /* [n] 1: a constant drive (bias) updates it every tick; 2: a source */
+    uint64_t *fired; /* [n] tick + 1 of its last spike */
     myl_acct_totals tot;
 };
 
@@ -108,7 +130,12 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->src);
     myl_free(a->dests);
     myl_free(a->cc);
-    myl_free(a->tick_lat);
+    myl_free(a->neuron_lat);
+    myl_free(a->msg_lat);
+    myl_free(a->v_prev);
+    myl_free(a->v_rest);
+    myl_free(a->driven);
+    myl_free(a->fired);
     myl_free(a->access_e);
     myl_free(a->access_l);
     myl_free(a->update_e);
@@ -172,11 +199,13 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     const myl_net *net = myl_cnet_net(c);
     sanitize(hw, &a->cost);
     hw = a->hw = &a->cost.hw;
+    a->net = net;
     a->n = (uint32_t)info.nneurons;
     a->ncores = info.ncores;
     a->src = myl_calloc(a->n ? a->n : 1, sizeof *a->src);
     a->cc = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->cc);
-    a->tick_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->tick_lat);
+    a->neuron_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->neuron_lat);
+    a->msg_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->msg_lat);
     a->access_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_e);
     a->access_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_l);
     a->update_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_e);
@@ -185,8 +214,8 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
     rows_ctx rc = {NULL, 0, 0, UINT32_MAX};
     int err = MYL_ENOMEM;
-    if (!a->src || !a->cc || !a->tick_lat || !a->access_e || !a->access_l || !a->update_e ||
-        !a->update_l || !models || !a->core_n)
+    if (!a->src || !a->cc || !a->neuron_lat || !a->msg_lat || !a->access_e || !a->access_l ||
+        !a->update_e || !a->update_l || !models || !a->core_n)
         goto fail;
     const int in_soma = input_soma(hw);
     /* destinations of every neuron, merged per core */
@@ -221,6 +250,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         s->soma = (int16_t)(v < (int)hw->nsoma ? v : -1);
         if (hw->nsoma == 0)
             s->soma = -1;
+        s->source = (uint8_t)src;
         /* messages: one out of the source core per destination core, one into each */
         s->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
         for (uint32_t k = 0; k < s->ndest; k++) {
@@ -272,39 +302,132 @@ fail:
     return err;
 }
 
+int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
+{
+    if (!a || !sim)
+        return MYL_EINVAL;
+    if (a->hw->arith != MYL_ARITH_FLOAT)
+        return 0; /* a chip's integer state has its own rest: keep the engine's count */
+    const uint32_t n = a->n;
+    a->v_prev = myl_calloc(n ? n : 1, sizeof *a->v_prev);
+    a->v_rest = myl_calloc(n ? n : 1, sizeof *a->v_rest);
+    a->driven = myl_calloc(n ? n : 1, sizeof *a->driven);
+    a->fired = myl_calloc(n ? n : 1, sizeof *a->fired);
+    if (!a->v_prev || !a->v_rest || !a->driven || !a->fired) {
+        myl_free(a->v_prev), myl_free(a->v_rest), myl_free(a->driven), myl_free(a->fired);
+        a->v_prev = a->v_rest = NULL, a->driven = NULL, a->fired = NULL;
+        return MYL_ENOMEM;
+    }
+    const myl_net *net = a->net;
+    for (uint32_t p = 0; p < myl_net_npops(net); p++) {
+        const uint64_t first = myl_net_pop_first(net, p);
+        const uint32_t size = myl_net_pop_size(net, p);
+        const myl_model m = myl_net_pop_model(net, p);
+        const int src = myl_model_is_source(m);
+        const myl_values *vr = src ? NULL : myl_net_pop_param(net, p, MYL_P_V_REST);
+        const myl_values *bias = src ? NULL : myl_net_pop_param(net, p, MYL_P_BIAS);
+        for (uint32_t i = 0; i < size; i++) {
+            const uint64_t g = first + i;
+            if (src) {
+                a->driven[g] = 2;
+                continue;
+            }
+            /* keyed as the compiler draws per-neuron parameters (sim/core/neuron.c) */
+            a->v_rest[g] = (float)myl_values_at(vr, seed, p * MYL_P_COUNT + MYL_P_V_REST, i);
+            a->driven[g] = myl_values_at(bias, seed, p * MYL_P_COUNT + MYL_P_BIAS, i) != 0;
+            a->v_prev[g] = myl_sim_v(sim, (uint32_t)g);
+        }
+    }
+    a->sim = sim;
+    return 0;
+}
+
+static uint32_t fbits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* The chip's update rule, from the state the simulator reached: a neuron is updated when it
+ * starts the tick away from rest, is driven by a bias, or its update moves it or makes it
+ * fire (docs/energy.md). */
+static void count_updates(myl_acct *a, myl_tick_cost *out)
+{
+    const myl_hw *hw = a->hw;
+    const uint64_t stamp = a->tot.ticks + 1;
+    for (uint32_t g = 0; g < a->n; g++) {
+        if (a->driven[g] == 2)
+            continue; /* sources: charged when they fire */
+        if (!a->driven[g]) {
+            const float v = myl_sim_v(a->sim, g);
+            const int upd = fbits(a->v_prev[g]) != fbits(a->v_rest[g]) ||
+                            fbits(v) != fbits(a->v_prev[g]) || a->fired[g] == stamp;
+            a->v_prev[g] = v;
+            if (!upd)
+                continue;
+        }
+        const src_info *s = &a->src[g];
+        myl_core_counts *cc = &a->cc[s->core];
+        cc->update++;
+        if (s->soma < 0)
+            continue;
+        const myl_soma_cost *sc = &hw->soma[s->soma];
+        const double e = sc->update.energy.v + hw->dendrite.energy.v;
+        out->part[MYL_E_NEURON] += e;
+        cc->energy += e;
+        a->neuron_lat[s->core] += sc->update.latency.v + hw->dendrite.latency.v;
+    }
+}
+
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
 {
     const myl_hw *hw = a->hw;
     memset(out, 0, sizeof *out);
     double net_lat = 0;
-    /* constant and activity costs of each core */
+    const uint64_t stamp = a->tot.ticks + 1;
+    /* constant costs of each core, and without a simulator the engine's count of neurons
+     * with input or away from a fixed point, at the core's mean update cost */
     for (uint32_t k = 0; k < a->ncores; k++) {
         myl_core_counts *cc = &a->cc[k];
-        uint64_t act = k < r->ncores ? r->core_active[k] : 0;
+        uint64_t act = !a->sim && k < r->ncores ? r->core_active[k] : 0;
         cc->access += a->core_n[k];
-        a->tick_lat[k] = a->access_l[k] + act * a->update_l[k];
+        a->neuron_lat[k] = a->access_l[k] + act * a->update_l[k];
+        a->msg_lat[k] = 0;
         double e = a->access_e[k] + act * a->update_e[k];
         out->part[MYL_E_NEURON] += e;
         cc->energy += e;
         cc->update += act;
     }
     for (uint32_t i = 0; i < r->nspiking; i++) {
-        const src_info *s = &a->src[r->spike[i]];
+        const uint32_t g = r->spike[i];
+        const src_info *s = &a->src[g];
         const uint32_t cnt = r->count[i];
         myl_core_counts *cs = &a->cc[s->core];
+        if (a->fired)
+            a->fired[g] = stamp;
         if (s->soma >= 0) {
             const myl_soma_cost *sc = &hw->soma[s->soma];
             out->part[MYL_E_SPIKE] += cnt * sc->spike.energy.v;
             cs->energy += cnt * sc->spike.energy.v;
-            a->tick_lat[s->core] += cnt * sc->spike.latency.v;
+            a->neuron_lat[s->core] += cnt * sc->spike.latency.v;
+            if (s->source) {
+                /* a firing input neuron is updated too (SANA-FE's input soma) */
+                out->part[MYL_E_NEURON] += sc->update.energy.v;
+                cs->energy += sc->update.energy.v;
+                a->neuron_lat[s->core] += sc->update.latency.v;
+            }
         }
+        if (s->source)
+            cs->update++;
         cs->spike += cnt;
-        /* the messages */
+        /* the messages: sent by the source core's neuron side, received by the message side
+         * of each destination core */
         cs->msg_out += (uint64_t)cnt * s->ndest;
         cs->hop_n += (uint64_t)cnt * s->hop_n, cs->hop_e += (uint64_t)cnt * s->hop_e;
         cs->hop_s += (uint64_t)cnt * s->hop_s, cs->hop_w += (uint64_t)cnt * s->hop_w;
         cs->chip += (uint64_t)cnt * s->chip;
-        a->tick_lat[s->core] += (double)cnt * s->ndest * hw->msg_out.latency.v;
+        a->neuron_lat[s->core] += (double)cnt * s->ndest * hw->msg_out.latency.v;
         out->part[MYL_E_NETWORK] += cnt * s->net_energy;
         cs->energy += cnt * s->net_energy;
         if (s->ndest && s->route_lat > net_lat)
@@ -317,19 +440,24 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
             uint64_t ops = (uint64_t)dd->nsyn * cnt;
             cd->synop += ops;
             cd->msg_in += cnt;
-            a->tick_lat[dd->core] += cnt * hw->msg_in.latency.v;
+            a->msg_lat[dd->core] += cnt * hw->msg_in.latency.v;
             if (syn) {
                 out->part[MYL_E_SYNAPSE] += ops * syn->spike.energy.v;
                 cd->energy += ops * syn->spike.energy.v;
-                a->tick_lat[dd->core] += ops * syn->spike.latency.v;
+                a->msg_lat[dd->core] += ops * syn->spike.latency.v;
             }
         }
     }
+    if (a->sim)
+        count_updates(a, out);
+    /* a core's neuron side (access, update, spike, messages out) and message side (messages
+     * in, synaptic operations) work concurrently: the core takes the longer of the two */
     double slow = 0;
     for (uint32_t k = 0; k < a->ncores; k++) {
-        a->cc[k].busy += a->tick_lat[k];
-        if (a->tick_lat[k] > slow)
-            slow = a->tick_lat[k], out->slowest_core = k;
+        const double t = a->neuron_lat[k] > a->msg_lat[k] ? a->neuron_lat[k] : a->msg_lat[k];
+        a->cc[k].busy += t;
+        if (t > slow)
+            slow = t, out->slowest_core = k;
     }
     out->core_latency = slow;
     out->net_latency = net_lat;

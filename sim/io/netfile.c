@@ -14,6 +14,7 @@
 
 #include "myelin/alloc.h"
 #include "myelin/npy.h"
+#include "myelin/sanafe.h"
 #include "myelin/units.h"
 
 #include <errno.h>
@@ -1272,7 +1273,12 @@ static int parse_doc(ctx *x, myl_netfile *nf)
     if (!root)
         return fail(x, NULL, MYL_EPARSE, "the file is empty; expected a network description");
     int rc = want(x, root, YAML_MAPPING_NODE, "top level");
-    if (rc || (rc = check_keys(x, root, top_keys, "top level")))
+    if (rc)
+        return rc;
+    /* a top-level `network:` is a SANA-FE network file (sanafe.h) */
+    if (get(x, root, "network"))
+        return myl__sanafe_net_read(&x->doc, x->file, nf, x->d);
+    if ((rc = check_keys(x, root, top_keys, "top level")))
         return rc;
     yaml_node_t *v = get(x, root, "myelin");
     if (v) {
@@ -1375,6 +1381,13 @@ void myl_netfile_free(myl_netfile *nf)
         myl_free(nf->outputs[i]);
     myl_free(nf->outputs);
     myl_free(nf->dir);
+    myl_free(nf->map_tile);
+    myl_free(nf->map_core);
+    myl_free(nf->map_line);
+    if (nf->soma && nf->net)
+        for (uint32_t p = 0; p < myl_net_npops(nf->net); p++)
+            myl_free(nf->soma[p]);
+    myl_free(nf->soma);
     myl_net_free(nf->net);
     myl_free(nf->path);
     myl_free(nf->name);
