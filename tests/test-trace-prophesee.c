@@ -15,9 +15,9 @@
  * `test-trace-prophesee --write-corpus DIR` writes the generated streams into DIR (fuzz seeds,
  * and the fixtures in tests/data/prophesee).
  */
+#include "memsrc.h"
 #include "testlib.h"
 
-#include "myelin/alloc.h"
 #include "myelin/trace.h"
 
 #include <dirent.h>
@@ -133,28 +133,6 @@ static void read_file(const char *path, bb *b)
 
 /* ---- reading from memory ------------------------------------------------------------------- */
 
-/* A source over a buffer that hands out at most `chunk` bytes per call (0: all it is asked). */
-typedef struct memsrc {
-    const uint8_t *p;
-    size_t n, pos, chunk;
-} memsrc;
-
-static int mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, myl_diag *d)
-{
-    (void)d;
-    memsrc *m = ctx;
-    size_t k = m->n - m->pos;
-    if (k > n)
-        k = n;
-    if (m->chunk && k > m->chunk)
-        k = m->chunk;
-    if (k)
-        memcpy(buf, m->p + m->pos, k);
-    m->pos += k;
-    *got = k;
-    return 0;
-}
-
 typedef struct result {
     int rc_open, rc;     /* codes of open and of the read that ended the stream */
     myl_trace_meta meta; /* when open succeeded */
@@ -173,8 +151,9 @@ static void read_mem(const uint8_t *p, size_t n, myl_trace_format f, size_t chun
                      result *out)
 {
     memset(out, 0, sizeof *out);
-    memsrc m = {p, n, 0, chunk};
-    myl_bytes src = {.read = mem_read, .ctx = &m, .name = "mem.raw"};
+    memsrc m;
+    myl_bytes src = memsrc_bytes(&m, p, n, chunk, "mem.raw");
+    m.poison = 1; /* under ASan, reading past what was handed out is caught */
     myl_trace_opts o = {.format = f, .csv_units = -1};
     myl_reader *r = NULL;
     out->rc_open = myl_reader_open(&src, &o, &r, &out->d);
@@ -812,7 +791,10 @@ START_TEST(hostile)
     b.n -= 2, bb_le16(&b, e3_vb(1270, 0)), bb_le16(&b, e3(V12, 0x3FF)), bb_le16(&b, e3(V8, 1));
     check_error(&b, MYL_TRACE_EVT3, l3 + 10, 11, "VECT_8 (0x5001) making an event at x = 1282",
                 "vector past the edge");
-    b.n -= 6, bb_le16(&b, e3(Y, 720)), bb_le16(&b, e3_x(0, 0));
+    b.n -= 4, bb_le16(&b, e3(V12, 0x401)); /* from 1270: 1270 is fine, 1280 is not */
+    check_error(&b, MYL_TRACE_EVT3, l3 + 8, 1, "VECT_12 (0x4401) making an event at x = 1280",
+                "vector reaching past the edge");
+    b.n -= 4, bb_le16(&b, e3(Y, 720)), bb_le16(&b, e3_x(0, 0));
     check_error(&b, MYL_TRACE_EVT3, l3 + 8, 1, "y = 720 (the last ADDR_Y); expected y < 720",
                 "EVT 3.0 y");
     b.n -= 4, bb_le16(&b, 0x1000);
@@ -866,8 +848,8 @@ START_TEST(error_after_events)
     bb_str(&b, "% evt 2.0\n");
     bb_le32(&b, e2_th(0)), bb_le32(&b, e2_cd(1, 1, 1, 1)), bb_le32(&b, e2_cd(1, 2, 2, 2));
     bb_le32(&b, 0x40000000u);
-    memsrc m = {b.p, b.n, 0, 0};
-    myl_bytes src = {.read = mem_read, .ctx = &m, .name = "mem.raw"};
+    memsrc m;
+    myl_bytes src = memsrc_bytes(&m, b.p, b.n, 0, "mem.raw");
     myl_reader *r;
     myl_diag d = {0};
     ck_assert_int_eq(myl_reader_open(&src, NULL, &r, &d), 0);
@@ -885,6 +867,32 @@ START_TEST(error_after_events)
     ck_assert_uint_eq(n, 0);
     myl_reader_close(r);
     bb_free(&b);
+    /* a source that fails past the header: its code comes through, for each format */
+    static const myl_trace_format fs[] = {MYL_TRACE_EVT2, MYL_TRACE_EVT3, MYL_TRACE_DAT};
+    for (int k = 0; k < 3; k++) {
+        evl want = {0};
+        if (k == 0) {
+            bb_str(&b, "% evt 2.0\n% end\n");
+            rand_evt2(&b, 5000);
+        } else if (k == 1) {
+            bb_str(&b, "% evt 3.0\n% end\n");
+            rand_evt3(&b, 10000);
+        } else {
+            make_dat(&b, &want, 8, 1);
+            for (int i = 0; i < 2000; i++)
+                dat_rec(&b, 8, 100 + (uint32_t)i, 1, 2, 1);
+        }
+        src = memsrc_bytes(&m, b.p, b.n, 7, "mem.raw");
+        m.stall = 10000;
+        myl_diag_clear(&d);
+        ck_assert_int_eq(myl_reader_open(&src, &(myl_trace_opts){.format = fs[k]}, &r, &d), 0);
+        int rc;
+        while ((rc = myl_reader_read(r, ev, 8, &n, &d)) == 0 && n)
+            ;
+        ck_assert_msg(rc == MYL_EINTR, "%s: %s", myl_trace_format_name(fs[k]), d.msg);
+        myl_reader_close(r);
+        bb_free(&b), evl_free(&want);
+    }
 }
 END_TEST
 

@@ -3,8 +3,10 @@
  * All three start with a text header of `%` lines, then binary little-endian data. The readers
  * decode straight out of the buffered window (myl_in): each refill is followed by one tight loop
  * over every whole word in the window, with the decoder's state (time base, row, vector base)
- * held in locals, so there is no call and no refill check per event. A word or record cut by the
- * window's end waits for the next refill; one cut by the end of the stream is an error.
+ * held in locals, so there is no call and no refill check per event; EVT 3.0's common words
+ * (ADDR_Y, ADDR_X, TIME_LOW) are decoded without a branch on their type (see evt3_decode). A
+ * word or record cut by the window's end waits for the next refill; one cut by the end of the
+ * stream is an error.
  *
  * Header end. Data starts at the first line that is not a header line, or right after `% end`.
  * A header line is, byte for byte: `%`, one or more spaces, a key of at least two characters
@@ -44,6 +46,10 @@
  *
  * Polarity: EVT 2.0 CD_ON = 1, CD_OFF = 0; EVT 3.0 bit 11 of ADDR_X / VECT_BASE_X; .dat bits
  * 28-31 must be 0 or 1 (anything else is an error, not truncated to a bit).
+ *
+ * .dat records: the event type byte must say CD events (0x00 Event2d or 0x0C EventCD; 0x0E,
+ * external triggers, and others are refused), the size byte (>= 8) is the stride, of which the
+ * first 8 bytes are read. A stream that ends right after the header has no events.
  *
  * Errors: a malformed word stops the stream. Events decoded before it in the same call are
  * returned first; the next call reports the error (the bad word is not consumed, so it is found
@@ -840,64 +846,75 @@ evt3_decode(evt3_st *s, const uint8_t **pp, const uint8_t *e, myl_event *o, myl_
         }
         if (p >= e2)
             continue;
+        /* Other words, one after another until a common one comes: vector groups are a base
+         * and two or three vectors in a row. */
         uint64_t t = hi | (z & 0xFFF);
-        uint32_t y = (uint32_t)(z >> 16), w = rd16(p), v = w & 0x7FF;
-        switch (w >> 12) {
-        case EVT3_ADDR_Y: /* the first one */
-            z = (z & ~(uint64_t)0x07FF0000u) | (uint64_t)v << 16;
-            have_row = 1;
-            kinds = s->kinds[1];
-            break;
-        case EVT3_ADDR_X: /* before any ADDR_Y */
-            goto stop;
-        case EVT3_VECT_BASE_X:
-            s->base = v;
-            s->vpol = (w >> 11) & 1;
-            s->have_base = 1;
-            break;
-        case EVT3_VECT_12:
-        case EVT3_VECT_8: {
-            uint32_t m = (w >> 12) == EVT3_VECT_12 ? w & 0xFFF : w & 0xFF;
-            uint64_t base = s->base;
-            if (UNLIKELY(!s->have_base))
-                goto stop;
-            if (m) {
-                if (UNLIKELY(!have_row || y >= lim_y || base + top_bit(m) >= lim_x))
+        uint32_t y = (uint32_t)(z >> 16);
+        for (;;) {
+            uint32_t w = rd16(p), type = w >> 12, v = w & 0x7FF;
+            if (type == EVT3_VECT_12 || type == EVT3_VECT_8) {
+                uint32_t m = w & (type == EVT3_VECT_12 ? 0xFFFu : 0xFFu);
+                uint64_t base = s->base;
+                int off =
+                    (m != 0) & ((!have_row) | (y >= lim_y) | (base + top_bit(m | 1) >= lim_x));
+                if (UNLIKELY((!s->have_base) | off))
                     goto stop;
                 if (LIKELY(oe - o >= 12)) {
-                    uint32_t vpol = s->vpol;
-                    do {
-                        unsigned i = ctz32(m);
-                        m &= m - 1;
-                        put_event(o++, t, (uint32_t)(base + i), y, vpol);
-                    } while (m);
-                } else {
+                    /* Masks are sparse and irregular: the first two events are written
+                     * whether the mask has them or not, and kept only if it does; a loop
+                     * takes any more. */
+                    uint64_t rest = base | (uint64_t)y << 16 | (uint64_t)s->vpol << 32;
+                    put_packed(o, t, rest + ctz32(m | 0x1000u));
+                    o += m != 0;
+                    m &= m - 1;
+                    put_packed(o, t, rest + ctz32(m | 0x1000u));
+                    o += m != 0;
+                    m &= m - 1;
+                    for (; UNLIKELY(m != 0); m &= m - 1)
+                        put_packed(o++, t, rest + ctz32(m));
+                } else if (m) {
                     s->pend_mask = m, s->pend_base = base, s->pend_pol = s->vpol;
                     s->y = y, s->t = t;
                     o = evt3_drain(s, o, oe);
                 }
+                s->base = base + (type == EVT3_VECT_12 ? 12 : 8);
+            } else if (type == EVT3_VECT_BASE_X) {
+                s->base = v;
+                s->vpol = (w >> 11) & 1;
+                s->have_base = 1;
+            } else {
+                switch (type) {
+                case EVT3_ADDR_Y: /* the first one */
+                    z = (z & ~(uint64_t)0x07FF0000u) | (uint64_t)v << 16;
+                    y = v;
+                    have_row = 1;
+                    kinds = s->kinds[1];
+                    break;
+                case EVT3_ADDR_X: /* before any ADDR_Y */
+                    goto stop;
+                case EVT3_TIME_HIGH: {
+                    uint32_t th = w & 0xFFF;
+                    if (UNLIKELY(th < s->th && s->th - th > 2048))
+                        hi += (uint64_t)1 << 24;
+                    s->th = th;
+                    hi = (hi & ~(uint64_t)0xFFFFFF) | (uint64_t)th << 12;
+                    z &= ~(uint64_t)0xFFF;
+                    t = hi;
+                    break;
+                }
+                case EVT3_CONTINUED_4:
+                case EVT3_EXT_TRIGGER:
+                case EVT3_OTHERS:
+                case EVT3_CONTINUED_12:
+                    break;
+                default:
+                    goto stop;
+                }
             }
-            s->base = base + ((w >> 12) == EVT3_VECT_12 ? 12 : 8);
-            break;
+            p += 2;
+            if (p >= e || o >= oe || !(kinds[rd16(p) >> 12].zmask & ZRARE))
+                break;
         }
-        case EVT3_TIME_HIGH: {
-            uint32_t th = w & 0xFFF;
-            if (UNLIKELY(th < s->th && s->th - th > 2048))
-                hi += (uint64_t)1 << 24;
-            s->th = th;
-            hi = (hi & ~(uint64_t)0xFFFFFF) | (uint64_t)th << 12;
-            z &= ~(uint64_t)0xFFF;
-            break;
-        }
-        case EVT3_CONTINUED_4:
-        case EVT3_EXT_TRIGGER:
-        case EVT3_OTHERS:
-        case EVT3_CONTINUED_12:
-            break;
-        default:
-            goto stop;
-        }
-        p += 2;
         continue;
     stop:
         *bad = p;
