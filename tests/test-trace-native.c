@@ -567,6 +567,35 @@ START_TEST(native_empty_blocks_and_skips)
 }
 END_TEST
 
+/* A stream whose bytes spell HDF5's signature where a user block would end (byte 512) is still
+ * the stream it says it is at byte 0: detection from a path must not hand it to the SHD reader. */
+START_TEST(native_hdf5_signature_inside)
+{
+    uint8_t b[1024] = {0};
+    size_t n = mk_header(b, 1, 600, 1000); /* 552 bytes of header fields this reader skips */
+    memcpy(b + 512, "\x89HDF\r\n\x1a\n", 8);
+    n += mk_block(b + n, 1, 0, 0, 1, 1000);
+    uint32_t w0 = 1 | 5u << 1;
+    memcpy(b + n, &w0, 4), n += 4;
+    n += mk_block(b + n, 0, 0, 0, 0, 1); /* the end block: 1 event in all */
+    const char *path = myl_test_tmp("hdf5-inside.myl");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+    myl_reader *r = NULL;
+    myl_diag d = {0};
+    ck_assert_msg(myl_reader_open_file(path, NULL, &r, &d) == 0, "%s", d.msg);
+    ck_assert_str_eq(myl_trace_format_name(myl_reader_meta(r)->format), "myelin");
+    evbuf out = {0};
+    ck_assert_msg(read_all(r, 64, &out, &d) == 0, "%s", d.msg);
+    ck_assert_uint_eq(out.n, 1);
+    ck_assert_int_eq(out.ev[0].t, 1005);
+    myl_reader_close(r);
+    free(out.ev);
+}
+END_TEST
+
 /* An error after some events: a read call that decoded events delivers them, and the error
  * comes with the next call, whatever the batch size. */
 START_TEST(events_before_error_delivered)
@@ -1140,6 +1169,7 @@ static Suite *suite(void)
     tcase_add_test(tc, native_truncated_every_offset);
     tcase_add_test(tc, native_damaged);
     tcase_add_test(tc, native_empty_blocks_and_skips);
+    tcase_add_test(tc, native_hdf5_signature_inside);
     tcase_add_test(tc, native_live_no_wait);
     tcase_add_test(tc, events_before_error_delivered);
     tcase_add_test(tc, native_alloc_failure);

@@ -110,6 +110,28 @@ static int detect(myl_reader *r, myl_diag *d, const myl_reader_ops **out)
         if (n == 0)
             return myl_diag_fail(d, MYL_EPARSE, "%s: empty: no events and no header",
                                  r->in.src->name);
+        /* HDF5's signature, at byte 0 or after a user block of 512, 1024 or 2048 bytes */
+        for (size_t off = 0; off <= 2048 && off + 8 <= n; off = off ? off * 2 : 512) {
+            if (memcmp(h + off, "\x89HDF\r\n\x1a\n", 8) != 0)
+                continue;
+#ifdef MYL_HAVE_TRACE_SHD
+            if (r->own_src) /* from a path: the SHD reader's probe found no spikes/ in it */
+                return myl_diag_fail(d, MYL_EPARSE,
+                                     "%s: an HDF5 file, but not SHD/SSC (no spikes/times or "
+                                     "spikes/units in it); myelin reads events from HDF5 only "
+                                     "in that layout",
+                                     r->in.src->name);
+            return myl_diag_fail(d, MYL_EPARSE,
+                                 "%s: an HDF5 file: SHD/SSC files are read from a path, not a "
+                                 "stream",
+                                 r->in.src->name);
+#else
+            return myl_diag_fail(d, MYL_EPARSE,
+                                 "%s: an HDF5 file: this build of myelin reads no HDF5 events "
+                                 "(SHD/SSC)",
+                                 r->in.src->name);
+#endif
+        }
         return myl_diag_fail(d, MYL_EPARSE,
                              "%s: byte 0: not an event stream myelin recognises (expected the "
                              "header of AEDAT 2/3.1/4, Prophesee EVT 2.0/3.0/.dat, N-MNIST .bin, "
@@ -171,38 +193,49 @@ int myl_reader_open(myl_bytes *src, const myl_trace_opts *opts, myl_reader **out
     return 0;
 }
 
+#ifdef MYL_HAVE_TRACE_SHD
+static int open_shd(const char *path, const myl_trace_opts *opts, myl_reader **out, myl_diag *d)
+{
+    myl_reader *r = myl_calloc(1, sizeof *r);
+    if (!r)
+        return MYL_ENOMEM;
+    r->ops = &myl__shd_ops;
+    r->st = myl_calloc(1, myl__shd_ops.state_size);
+    if (!r->st) {
+        myl_free(r);
+        return MYL_ENOMEM;
+    }
+    r->meta.format = MYL_TRACE_SHD;
+    r->meta.label = -1;
+    myl_trace_opts o = {0};
+    if (opts)
+        o = *opts;
+    int rc = myl__shd_open_file(r->st, path, &o, &r->meta, d);
+    if (rc) {
+        reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+#endif
+
 int myl_reader_open_file(const char *path, const myl_trace_opts *opts, myl_reader **out,
                          myl_diag *d)
 {
     if (!path || !out)
         return MYL_EINVAL;
     *out = NULL;
+    int detect = !opts || opts->format == MYL_TRACE_UNKNOWN;
+    long sig = -1; /* where the HDF5 signature is, when detecting */
 #ifdef MYL_HAVE_TRACE_SHD
-    /* HDF5 is not a stream: libhdf5 reads the file itself */
-    if ((opts && opts->format == MYL_TRACE_SHD) ||
-        ((!opts || opts->format == MYL_TRACE_UNKNOWN) && myl__shd_probe_file(path))) {
-        myl_reader *r = myl_calloc(1, sizeof *r);
-        if (!r)
-            return MYL_ENOMEM;
-        r->ops = &myl__shd_ops;
-        r->st = myl_calloc(1, myl__shd_ops.state_size);
-        if (!r->st) {
-            myl_free(r);
-            return MYL_ENOMEM;
-        }
-        r->meta.format = MYL_TRACE_SHD;
-        r->meta.label = -1;
-        myl_trace_opts o = {0};
-        if (opts)
-            o = *opts;
-        int rc = myl__shd_open_file(r->st, path, &o, &r->meta, d);
-        if (rc) {
-            reader_free(r);
-            return rc;
-        }
-        *out = r;
-        return 0;
-    }
+    /* HDF5 is not a stream: libhdf5 reads the file itself. A file that starts with HDF5's
+     * signature is HDF5; one that has it only further on (after a user block) may as well be a
+     * stream whose bytes happen to spell it, so the stream formats look at it first. */
+    if (opts && opts->format == MYL_TRACE_SHD)
+        return open_shd(path, opts, out, d);
+    if (detect && (sig = myl__shd_signature(path)) == 0 && myl__shd_probe_file(path))
+        return open_shd(path, opts, out, d);
 #endif
     myl_reader *r = myl_calloc(1, sizeof *r);
     if (!r)
@@ -219,7 +252,16 @@ int myl_reader_open_file(const char *path, const myl_trace_opts *opts, myl_reade
     }
     r->have_in = 1;
     if ((rc = reader_start(r, opts, d))) {
+        int recognised = r->ops != NULL;
         reader_free(r);
+#ifdef MYL_HAVE_TRACE_SHD
+        if (detect && !recognised && sig > 0 && myl__shd_probe_file(path)) {
+            myl_diag_clear(d);
+            return open_shd(path, opts, out, d);
+        }
+#else
+        (void)recognised, (void)sig, (void)detect;
+#endif
         return rc;
     }
     *out = r;

@@ -20,6 +20,7 @@ extern const myl_reader_ops myl__shd_ops;
 int myl__shd_open_file(void *st, const char *path, const myl_trace_opts *o,
                        myl_trace_meta *meta, myl_diag *d);
 int myl__shd_probe_file(const char *path);
+long myl__shd_signature(const char *path); /* its offset; -1 none; -2 unreadable */
 
 /* Writers. */
 typedef struct myl__writer_ops {
