@@ -20,14 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct inj {
-    uint32_t local;
-    uint32_t count;
-} inj;
-
 typedef struct core_rt {
     myl__nstate st;
-    inj *inj;                /* spikes injected for the next tick (events populations) */
+    /* spikes injected for the next tick (events populations): a count per local neuron, a
+     * bitmap of the neurons with one, and the list of those neurons in injection order */
+    uint32_t *inj_cnt;
+    uint64_t *inj_bits;
+    uint32_t *inj;
     size_t ninj, capinj;
     double *ring_e, *ring_i; /* event: [ring][n]; dense: [1][n]; whole numbers of weight units */
     uint8_t *act;            /* not at a fixed point of the no-input dynamics */
@@ -116,6 +115,8 @@ void myl_sim_free(myl_sim *s)
             myl_free(r->cursor);
             myl_free(r->seg_active);
             myl_free(r->inj);
+            myl_free(r->inj_cnt);
+            myl_free(r->inj_bits);
         }
     myl_free(s->rt);
     myl_free(s->fast);
@@ -299,43 +300,87 @@ int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count)
     if (!ok)
         return MYL_EINVAL;
     core_rt *rt = &s->rt[k];
-    if (rt->ninj == rt->capinj) {
-        size_t cap = rt->capinj ? rt->capinj * 2 : 256;
-        inj *v = myl_reallocarray(rt->inj, cap, sizeof *v);
-        if (!v)
+    if (!rt->inj_cnt) {
+        rt->inj_cnt = myl_calloc(C->n, sizeof *rt->inj_cnt);
+        rt->inj_bits = myl_calloc((C->n + 63) / 64, sizeof *rt->inj_bits);
+        if (!rt->inj_cnt || !rt->inj_bits) {
+            myl_free(rt->inj_cnt), myl_free(rt->inj_bits);
+            rt->inj_cnt = NULL, rt->inj_bits = NULL;
             return MYL_ENOMEM;
-        rt->inj = v;
-        rt->capinj = cap;
+        }
     }
-    rt->inj[rt->ninj++] = (inj){l, count};
+    if (rt->inj_cnt[l] == 0) {
+        if (rt->ninj == rt->capinj) {
+            size_t cap = rt->capinj ? rt->capinj * 2 : 256;
+            uint32_t *v = myl_reallocarray(rt->inj, cap, sizeof *v);
+            if (!v)
+                return MYL_ENOMEM;
+            rt->inj = v;
+            rt->capinj = cap;
+        }
+        rt->inj[rt->ninj++] = l;
+        rt->inj_bits[l / 64] |= (uint64_t)1 << (l % 64);
+    }
+    /* saturate just past the largest count a tick may carry: take_injected refuses it */
+    uint64_t sum = (uint64_t)rt->inj_cnt[l] + count;
+    rt->inj_cnt[l] = sum > MYL_MAX_COUNT ? MYL_MAX_COUNT + 1u : (uint32_t)sum;
     return 0;
 }
 
-static int inj_cmp(const void *a, const void *b)
+static int u32_cmp(const void *a, const void *b)
 {
-    const inj *x = a, *y = b;
-    return x->local < y->local ? -1 : x->local > y->local;
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* The injected spikes of segment S, merged per neuron, in local order. */
+/* One neuron's injected spikes, merged, onto the output; its entry cleared. */
+static inline int take_one(core_rt *rt, uint32_t l, uint32_t *spk, uint16_t *cnt, uint32_t *ns)
+{
+    const uint32_t sum = rt->inj_cnt[l];
+    rt->inj_cnt[l] = 0;
+    rt->inj_bits[l / 64] &= ~((uint64_t)1 << (l % 64));
+    if (sum > MYL_MAX_COUNT)
+        return MYL_ERANGE;
+    spk[*ns] = l;
+    cnt[(*ns)++] = (uint16_t)sum;
+    return 0;
+}
+
+/* The injected spikes of segment S, merged per neuron, in local order. A few are sorted; many
+ * are read off the bitmap, in order by construction. */
 static int take_injected(core_rt *rt, const myl__seg *S, uint32_t *spk, uint16_t *cnt,
                          uint32_t *ns)
 {
     *ns = 0;
-    if (!rt->ninj)
+    if (!rt->ninj || S->n == 0)
         return 0;
-    qsort(rt->inj, rt->ninj, sizeof *rt->inj, inj_cmp);
-    for (size_t i = 0; i < rt->ninj;) {
-        uint32_t l = rt->inj[i].local;
-        uint64_t sum = 0;
-        for (; i < rt->ninj && rt->inj[i].local == l; i++)
-            sum += rt->inj[i].count;
-        if (l < S->lo || l >= S->lo + S->n)
-            continue;
-        if (sum > MYL_MAX_COUNT)
-            return MYL_ERANGE;
-        spk[*ns] = l;
-        cnt[(*ns)++] = (uint16_t)sum;
+    const uint32_t lo = S->lo, hi = S->lo + S->n; /* [lo, hi) */
+    const size_t w0 = lo / 64, w1 = (hi - 1) / 64;
+    if (rt->ninj * 8 < w1 - w0 + 1) {
+        qsort(rt->inj, rt->ninj, sizeof *rt->inj, u32_cmp);
+        for (size_t i = 0; i < rt->ninj; i++) {
+            const uint32_t l = rt->inj[i];
+            if (l >= lo && l < hi && rt->inj_cnt[l]) {
+                int rc = take_one(rt, l, spk, cnt, ns);
+                if (rc)
+                    return rc;
+            }
+        }
+        return 0;
+    }
+    for (size_t w = w0; w <= w1; w++) {
+        uint64_t b = rt->inj_bits[w];
+        if (w == w0)
+            b &= ~(uint64_t)0 << (lo % 64);
+        if (w == w1 && hi % 64)
+            b &= ~(~(uint64_t)0 << (hi % 64));
+        while (b) {
+            const uint32_t l = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+            b &= b - 1;
+            int rc = take_one(rt, l, spk, cnt, ns);
+            if (rc)
+                return rc;
+        }
     }
     return 0;
 }
