@@ -64,6 +64,10 @@ int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count);
 
 /* Membrane potential of neuron gid now (NAN for sources). */
 float myl_sim_v(const myl_sim *s, uint32_t gid);
+/* Where neuron gid's float membrane potential lives, valid for the simulator's lifetime and
+ * updated in place by every step: for reading it each tick without a lookup. NULL for sources,
+ * for neurons on chip arithmetic (integer state) and for a gid out of range. */
+const float *myl_sim_v_addr(const myl_sim *s, uint32_t gid);
 /* Spikes of each neuron (indexed globally) since the simulator was made. */
 const uint64_t *myl_sim_spike_counts(const myl_sim *s);
 

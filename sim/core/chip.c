@@ -25,9 +25,18 @@ static inline uint32_t draw32(uint64_t key, uint32_t pi)
     return (uint32_t)((z ^ (z >> 31)) >> 32);
 }
 
-uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double *in_i,
-                        double inv_scale, uint8_t *act, uint64_t t, uint64_t seed,
-                        uint32_t *spk, uint16_t *cnt, uint64_t *nupd, uint64_t *nact)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The loop, once per arithmetic: `arith` is a constant in each call below, so each copy keeps
+ * only its own update and no switch per neuron. */
+static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl__nstate *st,
+                                        double *in_e, double *in_i, double inv_scale,
+                                        uint8_t *act, uint64_t t, uint64_t seed, uint32_t *spk,
+                                        uint16_t *cnt, uint64_t *nupd, uint64_t *nact)
 {
     const uint32_t lo = s->lo, n = s->n;
     double *xe = in_e + lo, *xi = in_i ? in_i + lo : NULL;
@@ -36,7 +45,7 @@ uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double
     uint32_t nspk = 0;
     uint64_t busy = 0;
     uint64_t key = 0;
-    if (s->arith == MYL_ARITH_TRUENORTH) {
+    if (arith == MYL_ARITH_TRUENORTH) {
         uint32_t w[4];
         myl_rng_draw(seed, MYL_RNG_CHIP, s->pop, 0, t, w);
         key = (uint64_t)w[0] << 32 | w[1];
@@ -51,7 +60,7 @@ uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double
         busy += had | a[i];
         const int32_t v0 = v[i], u0 = u[i], i0 = ci[i], r0 = ref[i];
         int sp = 0;
-        switch (s->arith) {
+        switch (arith) {
         case MYL_ARITH_LOIHI: {
             myl_loihi_state x = {u0, v0, r0};
             sp = myl_loihi_update(s->chip, &x, e + in);
@@ -86,11 +95,33 @@ uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double
         }
         /* TrueNorth's stochastic modes and ODIN's leak events make a neuron change without
          * input on some ticks only: keep those always active */
-        const int may_change = s->arith == MYL_ARITH_TRUENORTH || s->arith == MYL_ARITH_ODIN;
+        const int may_change = arith == MYL_ARITH_TRUENORTH || arith == MYL_ARITH_ODIN;
         a[i] = (uint8_t)(had | sp | may_change | (r0 != 0) | (v[i] != v0) | (u[i] != u0) |
                          (ci[i] != i0));
     }
     *nupd += n;
     *nact += busy;
     return nspk;
+}
+
+uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double *in_i,
+                        double inv_scale, uint8_t *act, uint64_t t, uint64_t seed,
+                        uint32_t *spk, uint16_t *cnt, uint64_t *nupd, uint64_t *nact)
+{
+    switch (s->arith) {
+    case MYL_ARITH_LOIHI:
+        return chip_loop(MYL_ARITH_LOIHI, s, st, in_e, in_i, inv_scale, act, t, seed, spk, cnt,
+                         nupd, nact);
+    case MYL_ARITH_TRUENORTH:
+        return chip_loop(MYL_ARITH_TRUENORTH, s, st, in_e, in_i, inv_scale, act, t, seed, spk,
+                         cnt, nupd, nact);
+    case MYL_ARITH_SPINNAKER:
+        return chip_loop(MYL_ARITH_SPINNAKER, s, st, in_e, in_i, inv_scale, act, t, seed, spk,
+                         cnt, nupd, nact);
+    case MYL_ARITH_ODIN:
+        return chip_loop(MYL_ARITH_ODIN, s, st, in_e, in_i, inv_scale, act, t, seed, spk, cnt,
+                         nupd, nact);
+    default:
+        return chip_loop(-1, s, st, in_e, in_i, inv_scale, act, t, seed, spk, cnt, nupd, nact);
+    }
 }

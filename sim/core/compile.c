@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,6 +362,18 @@ static int cmp_row_in_source(const rent *a, const rent *b)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
+#define SORT_FEW 32 /* rows of one source sorted by insertion */
+
+typedef struct kslot {
+    uint64_t key, slot;
+} kslot;
+
+static int kslot_cmp(const void *a, const void *b)
+{
+    const kslot *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
 /* Rows grouped by source (counting sort), ordered by (core, stage) within a source. */
 static int build_rows(myl_cnet *c, rtab *rt)
 {
@@ -392,8 +405,27 @@ static int build_rows(myl_cnet *c, rtab *rt)
     for (uint32_t g = c->n; g > 0; g--)
         c->row_ptr[g] = c->row_ptr[g - 1];
     c->row_ptr[0] = 0;
+    /* a source's rows in key order: insertion sort for the few rows most sources have, a
+     * merge-free qsort of (key, slot) pairs for a source spread over many cores */
+    uint64_t most = 0;
+    for (uint32_t g = 0; g < c->n; g++)
+        if (c->row_ptr[g + 1] - c->row_ptr[g] > most)
+            most = c->row_ptr[g + 1] - c->row_ptr[g];
+    kslot *ks = most > SORT_FEW ? myl_calloc(most, sizeof *ks) : NULL;
+    if (most > SORT_FEW && !ks) {
+        myl_free(order);
+        return MYL_ENOMEM;
+    }
     for (uint32_t g = 0; g < c->n; g++) {
         uint64_t a = c->row_ptr[g], b = c->row_ptr[g + 1];
+        if (b - a > SORT_FEW) {
+            for (uint64_t i = a; i < b; i++)
+                ks[i - a] = (kslot){rt->slot[order[i]].key, order[i]};
+            qsort(ks, b - a, sizeof *ks, kslot_cmp);
+            for (uint64_t i = a; i < b; i++)
+                order[i] = ks[i - a].slot;
+            continue;
+        }
         for (uint64_t i = a + 1; i < b; i++) {
             uint64_t x = order[i], j = i;
             while (j > a && cmp_row_in_source(&rt->slot[order[j - 1]], &rt->slot[x]) > 0) {
@@ -425,6 +457,7 @@ static int build_rows(myl_cnet *c, rtab *rt)
     c->nsyn = off;
     c->nwt = woff;
     myl_free(order);
+    myl_free(ks);
     c->fanout = myl_calloc(c->n, sizeof *c->fanout);
     if (!c->fanout)
         return MYL_ENOMEM;

@@ -116,6 +116,7 @@ struct myl_acct {
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
     const myl_sim *sim;
+    const float **v; /* [n] where the simulator keeps each neuron's membrane potential */
     float *v_prev;   /* [n] membrane potential at the end of the last tick */
     float *v_rest;   /* [n] resting potential */
     uint8_t *driven; /* [n] 1: a constant drive (bias) updates it every tick; 2: a source */
@@ -132,6 +133,7 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->cc);
     myl_free(a->neuron_lat);
     myl_free(a->msg_lat);
+    myl_free(a->v);
     myl_free(a->v_prev);
     myl_free(a->v_rest);
     myl_free(a->driven);
@@ -309,13 +311,15 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
     if (a->hw->arith != MYL_ARITH_FLOAT)
         return 0; /* a chip's integer state has its own rest: keep the engine's count */
     const uint32_t n = a->n;
+    a->v = myl_calloc(n ? n : 1, sizeof *a->v);
     a->v_prev = myl_calloc(n ? n : 1, sizeof *a->v_prev);
     a->v_rest = myl_calloc(n ? n : 1, sizeof *a->v_rest);
     a->driven = myl_calloc(n ? n : 1, sizeof *a->driven);
     a->fired = myl_calloc(n ? n : 1, sizeof *a->fired);
-    if (!a->v_prev || !a->v_rest || !a->driven || !a->fired) {
-        myl_free(a->v_prev), myl_free(a->v_rest), myl_free(a->driven), myl_free(a->fired);
-        a->v_prev = a->v_rest = NULL, a->driven = NULL, a->fired = NULL;
+    if (!a->v || !a->v_prev || !a->v_rest || !a->driven || !a->fired) {
+        myl_free(a->v), myl_free(a->v_prev), myl_free(a->v_rest), myl_free(a->driven);
+        myl_free(a->fired);
+        a->v = NULL, a->v_prev = a->v_rest = NULL, a->driven = NULL, a->fired = NULL;
         return MYL_ENOMEM;
     }
     const myl_net *net = a->net;
@@ -335,7 +339,12 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
             /* keyed as the compiler draws per-neuron parameters (sim/core/neuron.c) */
             a->v_rest[g] = (float)myl_values_at(vr, seed, p * MYL_P_COUNT + MYL_P_V_REST, i);
             a->driven[g] = myl_values_at(bias, seed, p * MYL_P_COUNT + MYL_P_BIAS, i) != 0;
-            a->v_prev[g] = myl_sim_v(sim, (uint32_t)g);
+            a->v[g] = myl_sim_v_addr(sim, (uint32_t)g);
+            if (!a->v[g]) { /* not float state: nothing to watch, charge every tick */
+                a->driven[g] = 1;
+                continue;
+            }
+            a->v_prev[g] = *a->v[g];
         }
     }
     a->sim = sim;
@@ -360,7 +369,7 @@ static void count_updates(myl_acct *a, myl_tick_cost *out)
         if (a->driven[g] == 2)
             continue; /* sources: charged when they fire */
         if (!a->driven[g]) {
-            const float v = myl_sim_v(a->sim, g);
+            const float v = *a->v[g];
             const int upd = fbits(a->v_prev[g]) != fbits(a->v_rest[g]) ||
                             fbits(v) != fbits(a->v_prev[g]) || a->fired[g] == stamp;
             a->v_prev[g] = v;
