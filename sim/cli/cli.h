@@ -32,6 +32,7 @@ typedef struct cli_common {
     const char *input;    /* --input: overrides the first binding's stream */
     const char *mapping;  /* mapping file, or NULL */
     myl_map_strategy strategy;
+    int strategy_given;   /* --strategy was on the command line */
 } cli_common;
 
 /* Long options shared by run and compare; see cli_common_parse. */

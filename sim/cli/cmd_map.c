@@ -14,7 +14,8 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  --hw NAME|FILE         hardware model (myelin hw list)\n"
-            "  --strategy S           fill (default), balance or locality\n"
+            "  --strategy S           fill, balance or locality (default: fill, or the mapping\n"
+            "                         a SANA-FE network file gives)\n"
             "  --mapping FILE         an explicit mapping (docs/mapping-format.md)\n"
             "  --seed N               random seed for the connectivity\n"
             "  --db FILE              results database (default: myelin.db)\n"
@@ -37,8 +38,9 @@ void cli_print_mapping(const cli_job *j, FILE *f)
     const myl_map *m = j->map;
     const myl_hw *hw = j->hw;
     char a[64], b[64];
-    fprintf(f, "  mapping     %s: %u cores on %u tile%s of %u chip%s (%s)\n",
-            myl_map_strategy_name(m->strategy), m->ncores, m->ntiles, m->ntiles == 1 ? "" : "s",
+    fprintf(f, "  mapping     %s: %u core%s on %u tile%s of %u chip%s (%s)\n",
+            myl_map_strategy_name(m->strategy), m->ncores, m->ncores == 1 ? "" : "s", m->ntiles,
+            m->ntiles == 1 ? "" : "s",
             m->nchips, m->nchips == 1 ? "" : "s", hw->name);
     /* the fullest core by each measure */
     double worst[5] = {0};

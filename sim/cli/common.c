@@ -192,6 +192,7 @@ int cli_common_opt(cli_common *c, int opt, const char *arg, const char *cmd)
                     cmd, arg);
             return -1;
         }
+        c->strategy_given = 1;
         return 1;
     default:
         return 0;
@@ -299,7 +300,7 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
         }
         /* a network file that maps itself (SANA-FE) is mapped so unless the command line
          * gives a mapping or a strategy */
-        if (!c->mapping && c->strategy == MYL_MAP_FILL && j->nf->map_tile) {
+        if (!c->mapping && !c->strategy_given && j->nf->map_tile) {
             if ((rc = myl_sanafe_core_of(j->nf, j->hw, &explicit_cores, &d))) {
                 cli_error(&d, rc, "mapping the network");
                 cli_job_release(j);
@@ -330,7 +331,7 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
             cli_job_release(j);
             return cli_exit_code(rc);
         }
-    } else if (c->mapping || c->strategy != MYL_MAP_FILL) {
+    } else if (c->mapping || c->strategy_given) {
         fprintf(stderr, "myelin: --mapping and --strategy need --hw\n");
         cli_job_release(j);
         return EXIT_USAGE;

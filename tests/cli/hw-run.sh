@@ -67,3 +67,17 @@ expect 2 run "$net" --hw nosuchchip --db new.db
 [ ! -e new.db ] || fail "--hw nosuchchip created the database"
 eq "runs" "$(sq h.db "SELECT count(*) FROM runs")" 3
 consistent h.db
+
+# A SANA-FE network file carries its own mapping: used by default, replaced by --strategy or
+# --mapping (SANA-FE's example files are read from ../shared/data when it is there).
+SF=$SRC/../shared/data/sanafe
+if [ -f "$SF/example_snn.yaml" ] && [ -f "$SF/example_chip.yaml" ]; then
+    expect 0 map "$SF/example_snn.yaml" --hw "$SF/example_chip.yaml" --db sf.db
+    has out "mapping     explicit: 2 cores"
+    expect 0 map "$SF/example_snn.yaml" --hw "$SF/example_chip.yaml" --strategy fill --db sf.db
+    has out "mapping     fill: 1 core on 1 tile"
+    expect 0 run "$SF/example_snn.yaml" --hw "$SF/example_chip.yaml" --strategy balance \
+        --ticks 10 --db sf.db --quiet
+    eq "sana-fe strategy" "$(sq sf.db "SELECT mapping FROM runs ORDER BY id DESC LIMIT 1")" \
+        balance
+fi
