@@ -8,9 +8,12 @@
 #include "myelin/db.h"
 #include "myelin/energy.h"
 #include "myelin/hw.h"
+#include "myelin/live.h"
 #include "myelin/map.h"
 #include "myelin/netfile.h"
+#include "myelin/replay.h"
 #include "myelin/sim.h"
+#include "myelin/trace.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +105,11 @@ typedef struct cli_result {
 
 /* Run j with one engine for j->ticks ticks, recording into db (if not NULL). hashes: keep a
  * 64-bit hash of each tick's spikes. Returns a myl error code; prints nothing but progress. */
+/* Open the streams bound to the network's inputs (the first one replaced by --input) and their
+ * replays, into rd and rp (ninputs each); bindings marked in live (may be NULL) are skipped.
+ * builtin_src must outlive the readers. On failure the caller frees what was opened. */
+int cli_open_inputs(const cli_job *j, myl_live_in *const *live, myl_bytes *builtin_src,
+                    myl_reader **rd, myl_replay **rp, myl_diag *d);
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
                    int record_spikes, int hashes, int progress, cli_result *res, myl_diag *d);
 void cli_result_release(cli_result *r);

@@ -31,17 +31,29 @@ static void usage(FILE *f)
                "input or usage.\n");
 }
 
-/* Step a fresh simulator to tick t and copy that tick's spikes. */
+/* Step a fresh simulator to tick t, replaying the network's input streams as the run did, and
+ * copy that tick's spikes. */
 static int spikes_at(cli_job *j, myl_engine e, uint64_t t, uint32_t **gid, uint16_t **cnt,
                      uint32_t *n)
 {
-    myl_sim *s;
-    int rc = myl_sim_new(j->cn, e, &s);
-    if (rc)
-        return rc;
+    const size_t nin = j->nf->ninputs;
+    myl_reader **rd = calloc(nin ? nin : 1, sizeof *rd);
+    myl_replay **rp = calloc(nin ? nin : 1, sizeof *rp);
+    myl_bytes builtin_src;
+    myl_diag d = {0};
+    myl_sim *s = NULL;
+    int rc = !rd || !rp ? MYL_ENOMEM : cli_open_inputs(j, NULL, &builtin_src, rd, rp, &d);
+    if (!rc)
+        rc = myl_sim_new(j->cn, e, &s);
     myl_tick_report r;
-    for (uint64_t k = 0; k <= t && !rc; k++)
-        rc = myl_sim_step(s, &r);
+    for (uint64_t k = 0; k <= t && !rc; k++) {
+        for (size_t i = 0; i < nin && !rc; i++) {
+            int ended = 0;
+            rc = myl_replay_tick(rp[i], s, k, &ended, &d);
+        }
+        if (!rc)
+            rc = myl_sim_step(s, &r);
+    }
     if (!rc) {
         *gid = malloc((r.nspiking + 1) * sizeof **gid);
         *cnt = malloc((r.nspiking + 1) * sizeof **cnt);
@@ -54,6 +66,9 @@ static int spikes_at(cli_job *j, myl_engine e, uint64_t t, uint32_t **gid, uint1
         }
     }
     myl_sim_free(s);
+    for (size_t i = 0; rd && rp && i < nin; i++)
+        myl_replay_free(rp[i]), myl_reader_close(rd[i]);
+    free(rd), free(rp);
     return rc;
 }
 

@@ -539,6 +539,40 @@ static void live_close(cli_live *L)
     memset(L, 0, sizeof *L);
 }
 
+int cli_open_inputs(const cli_job *j, myl_live_in *const *live, myl_bytes *builtin_src,
+                    myl_reader **rd, myl_replay **rp, myl_diag *d)
+{
+    int rc = 0;
+    for (size_t i = 0; i < j->nf->ninputs && !rc; i++) {
+        const myl_binding *b = &j->nf->inputs[i];
+        const char *src = i == 0 && j->input ? j->input : b->source;
+        char path[4200];
+        if (live && live[i])
+            continue; /* a live stream: bound once its sender has connected */
+        if (!src) {
+            rc = myl_diag_fail(d, MYL_EINVAL,
+                               "%s: the binding of '%s' names no trace; give one with --input",
+                               b->where, b->population);
+            break;
+        }
+        if (src[0] == '/' || (i == 0 && j->input))
+            snprintf(path, sizeof path, "%s", src);
+        else
+            snprintf(path, sizeof path, "%s/%s", j->nf->dir, src);
+        if (strcmp(j->nf->path, BUILTIN_NAME) == 0 && !(i == 0 && j->input)) {
+            /* the built-in demo replays the trace the binary carries */
+            myl_bytes_from_memory(myl_demo_trace, myl_demo_trace_len, "<built-in bar.myl>",
+                                  builtin_src);
+            rc = myl_reader_open(builtin_src, &b->opts, &rd[i], d);
+        } else {
+            rc = myl_reader_open_file(path, &b->opts, &rd[i], d);
+        }
+        if (rc || (rc = myl_replay_new(b, rd[i], j->nf->net, &rp[i], d)))
+            break;
+    }
+    return rc;
+}
+
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
                    int record_spikes, int hashes, int progress, cli_result *res, myl_diag *d)
 {
@@ -569,33 +603,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     }
     cli_live lv;
     int rc = live_setup(j, command, &lv, res, d); /* live streams listen now */
-    for (size_t i = 0; i < nin && !rc; i++) {
-        const myl_binding *b = &j->nf->inputs[i];
-        const char *src = i == 0 && j->input ? j->input : b->source;
-        char path[4200];
-        if (lv.in && lv.in[i])
-            continue; /* a live stream: bound once its sender has connected */
-        if (!src) {
-            rc = myl_diag_fail(d, MYL_EINVAL,
-                               "%s: the binding of '%s' names no trace; give one with --input",
-                               b->where, b->population);
-            break;
-        }
-        if (src[0] == '/' || (i == 0 && j->input))
-            snprintf(path, sizeof path, "%s", src);
-        else
-            snprintf(path, sizeof path, "%s/%s", j->nf->dir, src);
-        if (strcmp(j->nf->path, BUILTIN_NAME) == 0 && !(i == 0 && j->input)) {
-            /* the built-in demo replays the trace the binary carries */
-            myl_bytes_from_memory(myl_demo_trace, myl_demo_trace_len, "<built-in bar.myl>",
-                                  &builtin_src);
-            rc = myl_reader_open(&builtin_src, &b->opts, &rd[i], d);
-        } else {
-            rc = myl_reader_open_file(path, &b->opts, &rd[i], d);
-        }
-        if (rc || (rc = myl_replay_new(b, rd[i], j->nf->net, &rp[i], d)))
-            break;
-    }
+    if (!rc)
+        rc = cli_open_inputs(j, lv.in, &builtin_src, rd, rp, d);
     if (rc) {
         for (size_t i = 0; i < nin; i++)
             myl_replay_free(rp[i]), myl_reader_close(rd[i]);
