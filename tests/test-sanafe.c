@@ -11,6 +11,7 @@
  * fail with MYL_EPARSE and a message "file:line:col: ..." naming the offending node. */
 #include "testlib.h"
 
+#include "myelin/chipq.h"
 #include "myelin/cnet.h"
 #include "myelin/energy.h"
 #include "myelin/hw.h"
@@ -123,26 +124,35 @@ typedef struct run_out {
     int nspk[4];
 } run_out;
 
-/* Map, compile and run nf on hw as `myelin run --hw` does. */
-static void run_on(myl_netfile *nf, myl_hw *hw, uint64_t ticks, run_out *o)
+/* Map (by the file's own mapping when it has one, else by `strategy`), quantise for a chip
+ * with its own arithmetic, compile and run nf on hw as `myelin run --hw` does. The engine runs
+ * on the mapping's layout, or with own_layout on its default one (one core per population),
+ * as the CLI does: the accountant must price both the same. */
+static void run_on_layout(myl_netfile *nf, myl_hw *hw, myl_map_strategy strategy, int own_layout,
+                          uint64_t ticks, run_out *o)
 {
     memset(o, 0, sizeof *o);
     myl_diag d = {0};
     uint32_t *cores = NULL;
-    int rc = myl_sanafe_core_of(nf, hw, &cores, &d);
-    if (rc)
+    int rc;
+    if (nf->map_tile && (rc = myl_sanafe_core_of(nf, hw, &cores, &d)))
         ck_abort_msg("core_of: %s", d.msg);
-    myl_map_opts mo = {.strategy = MYL_MAP_EXPLICIT, .seed = 1, .core_of = cores};
+    myl_map_opts mo = {.strategy = cores ? MYL_MAP_EXPLICIT : strategy, .seed = 1,
+                       .core_of = cores};
     myl_map *m = NULL;
     rc = myl_map_build(nf->net, hw, &mo, &m, &d);
     free(cores);
     if (rc)
         ck_abort_msg("map: %s", d.msg);
-    myl_layout lay;
-    ck_assert_int_eq(myl_map_layout(m, &lay), 0);
+    myl_chipq *q = NULL;
+    if (hw->arith != MYL_ARITH_FLOAT && (rc = myl_chipq_build(nf->net, hw, 1, &q, &d)))
+        ck_abort_msg("quantise: %s", d.msg);
+    myl_layout lay = {0};
+    if (!own_layout)
+        ck_assert_int_eq(myl_map_layout(m, &lay), 0);
     myl_cnet *c = NULL;
-    myl_compile_opts co = {.seed = 1};
-    rc = myl_net_compile(nf->net, &lay, &co, &c, &d);
+    myl_compile_opts co = {.seed = 1, .chip = q ? myl_chipq_program(q) : NULL};
+    rc = myl_net_compile(nf->net, own_layout ? NULL : &lay, &co, &c, &d);
     if (rc)
         ck_abort_msg("compile: %s", d.msg);
     const uint32_t np = myl_net_npops(nf->net);
@@ -170,7 +180,40 @@ static void run_on(myl_netfile *nf, myl_hw *hw, uint64_t ticks, run_out *o)
     myl_sim_free(s);
     myl_cnet_free(c);
     myl_layout_release(&lay);
+    myl_chipq_free(q);
     myl_map_free(m);
+}
+
+static void run_on(myl_netfile *nf, myl_hw *hw, uint64_t ticks, run_out *o)
+{
+    run_on_layout(nf, hw, MYL_MAP_FILL, 0, ticks, o);
+}
+
+/* The same run with the engine on the mapping's layout and on its own: the same spikes, and
+ * the same counts, energy and time (summed in the same order, so equal to the last bit but for
+ * the per-tick order of cores' latencies, which max() does not see). */
+static void same_on_both_layouts(myl_netfile *nf, myl_hw *hw, myl_map_strategy st,
+                                 uint64_t ticks)
+{
+    run_out a, b;
+    run_on_layout(nf, hw, st, 0, ticks, &a);
+    run_on_layout(nf, hw, st, 1, ticks, &b);
+    ck_assert_uint_eq(a.spikes, b.spikes);
+    ck_assert_uint_eq(a.syn_events, b.syn_events);
+    ck_assert_mem_eq(a.spike_tick, b.spike_tick, sizeof a.spike_tick);
+    ck_assert_uint_eq(a.tot.synops, b.tot.synops);
+    ck_assert_uint_eq(a.tot.spikes, b.tot.spikes);
+    ck_assert_uint_eq(a.tot.messages, b.tot.messages);
+    ck_assert_uint_eq(a.tot.hops, b.tot.hops);
+    ck_assert_uint_eq(a.tot.chip_hops, b.tot.chip_hops);
+    ck_assert_uint_eq(a.tot.updates, b.tot.updates);
+    ck_assert_uint_eq(a.tot.accesses, b.tot.accesses);
+    near(b.tot.energy, a.tot.energy, 1e-12, "energy on the engine's own layout");
+    near(b.tot.sim_time, a.tot.sim_time, 1e-12, "time on the engine's own layout");
+    for (int p = 0; p < MYL_E_PARTS; p++)
+        if (a.tot.part[p] != 0 || b.tot.part[p] != 0)
+            near(b.tot.part[p], a.tot.part[p], 1e-12, "energy part");
+    ck_assert_uint_gt(a.tot.synops, 0);
 }
 
 START_TEST(crosscheck_example_snn)
@@ -236,6 +279,77 @@ START_TEST(crosscheck_conv)
     near(o.tot.sim_time, 33 * 351e-9 + 67 * 48e-9, 1e-9, "conv time");
     myl_hw_free(hw);
     myl_netfile_free(nf);
+}
+END_TEST
+
+/* ---- the engine's layout does not change the estimate ------------------------------------- */
+
+START_TEST(layout_sanafe_files)
+{
+    if (!myl_test_have_shared())
+        return;
+    static const char *const nets[] = {"example_snn.yaml", "conv.yaml"};
+    myl_hw *hw = NULL;
+    myl_diag d = {0};
+    if (myl_hw_load(myl_test_src("../shared/data/sanafe/example_chip.yaml"), &hw, &d))
+        ck_abort_msg("%s", d.msg);
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "../shared/data/sanafe/%s", nets[i]);
+        myl_netfile *nf = NULL;
+        if (myl_netfile_load(myl_test_src(path), &nf, &d))
+            ck_abort_msg("%s", d.msg);
+        same_on_both_layouts(nf, hw, MYL_MAP_FILL, 100);
+        myl_netfile_free(nf);
+    }
+    myl_hw_free(hw);
+}
+END_TEST
+
+/* A recurrent network with Poisson drive spread over several cores of each shipped chip (and
+ * so, on the fixed-point ones, run in the chip's arithmetic), mapped by every strategy. ODIN
+ * has one core of 256 neurons: there the network is smaller, and the layouts differ the other
+ * way (one core of the mapping, three of the engine). */
+START_TEST(layout_chips)
+{
+    static const char *const chips[] = {"loihi",      "truenorth", "spinnaker1",
+                                        "spinnaker2", "odin",      "ideal"};
+    static const myl_map_strategy st[] = {MYL_MAP_FILL, MYL_MAP_BALANCE, MYL_MAP_LOCALITY};
+    for (size_t k = 0; k < sizeof chips / sizeof chips[0]; k++) {
+        const int small = strcmp(chips[k], "odin") == 0;
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 "run: {dt: 1 ms, seed: 3}\n"
+                 "populations:\n"
+                 "  - {name: e, size: %d, model: lif, tau_m: 20 ms, v_th: 1, v_reset: 0,"
+                 " refractory: 2 ms}\n"
+                 "  - {name: i, size: %d, model: lif, tau_m: 10 ms, v_th: 1, v_reset: 0}\n"
+                 "  - {name: x, size: %d, model: poisson, rate: 40 Hz}\n"
+                 "projections:\n"
+                 "  - {from: x, to: e, rule: fixed_indegree, indegree: 10, weight: 0.3,"
+                 " delay: 1}\n"
+                 "  - {from: x, to: i, rule: fixed_indegree, indegree: 10, weight: 0.3,"
+                 " delay: 2}\n"
+                 "  - {from: e, to: e, rule: fixed_probability, p: 0.05, weight: 0.2,"
+                 " delay: {dist: uniform, low: 1, high: 8}}\n"
+                 "  - {from: e, to: i, rule: fixed_probability, p: 0.1, weight: 0.25,"
+                 " delay: 1}\n"
+                 "  - {from: i, to: e, rule: fixed_probability, p: 0.1, weight: -0.5,"
+                 " delay: 1}\n",
+                 small ? 150 : 300, small ? 50 : 100, small ? 50 : 200);
+        myl_hw *hw = NULL;
+        myl_diag d = {0};
+        if (myl_hw_load(chips[k], &hw, &d))
+            ck_abort_msg("%s: %s", chips[k], d.msg);
+        for (size_t j = 0; j < sizeof st / sizeof st[0]; j++) {
+            myl_netfile *nf = NULL;
+            if (myl_netfile_parse(yaml, strlen(yaml), "layout.yaml", ".", &nf, &d))
+                ck_abort_msg("%s", d.msg);
+            same_on_both_layouts(nf, hw, st[j], 200);
+            myl_netfile_free(nf);
+        }
+        myl_hw_free(hw);
+    }
 }
 END_TEST
 
@@ -691,6 +805,8 @@ static Suite *suite(void)
     TCase *tc = tcase_create("crosscheck");
     tcase_add_test(tc, crosscheck_example_snn);
     tcase_add_test(tc, crosscheck_conv);
+    tcase_add_test(tc, layout_sanafe_files);
+    tcase_add_test(tc, layout_chips);
     tcase_add_test(tc, example_snn_structure);
     suite_add_tcase(s, tc);
     tc = tcase_create("constructs");

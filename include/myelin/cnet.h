@@ -91,6 +91,10 @@ const myl_net *myl_cnet_net(const myl_cnet *c);
  * for each. Stage k rows are delivered k * ring_slots ticks after stage 0. */
 typedef void (*myl_row_fn)(void *ctx, uint32_t core, uint32_t nsyn, uint32_t stage);
 void myl_cnet_rows(const myl_cnet *c, uint32_t g, myl_row_fn fn, void *ctx);
+/* The target of every synapse of source neuron g, in row order (a target reached by several
+ * synapses comes once per synapse). */
+typedef void (*myl_target_fn)(void *ctx, uint32_t target);
+void myl_cnet_targets(const myl_cnet *c, uint32_t g, myl_target_fn fn, void *ctx);
 /* Core of neuron g, neurons on a core, population of g. */
 uint32_t myl_cnet_core_of(const myl_cnet *c, uint32_t g);
 uint32_t myl_cnet_core_size(const myl_cnet *c, uint32_t core);

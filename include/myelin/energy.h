@@ -6,8 +6,8 @@
  *   update   neurons the chip updates (soma update, dendrite): with a simulator attached
  *            (myl_acct_attach), a neuron that starts the tick away from rest (v != v_rest), is
  *            driven by a bias, or whose update moves it or makes it fire, and a spike source
- *            when it fires; without, the engine's count of neurons with input or away from a
- *            fixed point of their dynamics (core_active), a lower bound
+ *            when it fires; on chip arithmetic, or without a simulator, the engine's count of
+ *            neurons with input or away from a fixed point of their dynamics, a lower bound
  *   spike    neurons that fire (soma spike)
  *   synop    synapses processing a spike (synapse unit)
  *   msg_in   messages arriving at a core (axon_in): one per spike and destination core
@@ -34,16 +34,21 @@
 
 typedef struct myl_acct myl_acct;
 
-/* soma[p]: the soma variant of population p (myl_hw_soma_index), or -1 for the default (and,
- * for spike sources, the model's input soma if it has one). NULL: defaults everywhere. */
+/* c: the compiled network the engine runs, on any layout (the accountant takes cores from the
+ * mapping m, and each spike's destination cores from the targets of its synapses); it must
+ * outlive the accountant. soma[p]: the soma variant of population p (myl_hw_soma_index), or -1
+ * for the default (and, for spike sources, the model's input soma if it has one). NULL:
+ * defaults everywhere. MYL_EINVAL when m maps another number of neurons, MYL_ENOMEM. */
 int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
                  myl_acct **out);
 void myl_acct_free(myl_acct *a);
 /* Let the accountant see the simulator's neurons (their membrane potentials, each tick after
  * the step), so that it counts updates by the chip's rule rather than the engine's; seed is the
- * one the network was compiled with (per-neuron v_rest and bias). Call before the first tick;
- * the simulator must outlive the accountant's use. A chip with its own integer arithmetic keeps
- * the engine's count. MYL_EINVAL, MYL_ENOMEM. */
+ * one the network was compiled with (per-neuron v_rest and bias). For a chip with its own
+ * integer arithmetic it reads the engine's per-neuron note of which neurons needed an update.
+ * Call before the first tick; the simulator must outlive the accountant's use. Without it, the
+ * engine's per-core counts (core_active) are used, which is right only when the network was
+ * compiled on the mapping's layout (myl_map_layout). MYL_EINVAL, MYL_ENOMEM. */
 int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed);
 /* Account one tick of the run. */
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
@@ -62,6 +67,7 @@ typedef struct myl_acct_totals {
 
 void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t);
 uint32_t myl_acct_ncores(const myl_acct *a);
-const myl_core_counts *myl_acct_core(const myl_acct *a, uint32_t core);
+/* The counts of core `core` (the cores' counts are contiguous) so far. */
+const myl_core_counts *myl_acct_core(myl_acct *a, uint32_t core);
 
 #endif

@@ -68,6 +68,10 @@ float myl_sim_v(const myl_sim *s, uint32_t gid);
  * updated in place by every step: for reading it each tick without a lookup. NULL for sources,
  * for neurons on chip arithmetic (integer state) and for a gid out of range. */
 const float *myl_sim_v_addr(const myl_sim *s, uint32_t gid);
+/* For a neuron on chip arithmetic: where the simulator notes, each step, whether the neuron
+ * needed an update (it had input, or its state was not at a fixed point): nonzero if so. Valid
+ * for the simulator's lifetime; NULL for other neurons and a gid out of range. */
+const int32_t *myl_sim_busy_addr(const myl_sim *s, uint32_t gid);
 /* Spikes of each neuron (indexed globally) since the simulator was made. */
 const uint64_t *myl_sim_spike_counts(const myl_sim *s);
 

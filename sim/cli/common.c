@@ -284,7 +284,6 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
     }
     /* with a stream bound and no duration given, run until the streams end */
     j->until_end = j->nf->ninputs && !j->nf->has_duration && !c->ticks && c->duration <= 0;
-    myl_layout lay = {0};
     if (c->hw) {
         if ((rc = myl_hw_load(c->hw, &j->hw, &d))) {
             cli_error(&d, rc, c->hw);
@@ -326,7 +325,7 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
         }
         rc = myl_map_build(net, j->hw, &mo, &j->map, &d);
         free(explicit_cores);
-        if (rc || (rc = myl_map_layout(j->map, &lay))) {
+        if (rc) {
             cli_error(&d, rc, "mapping the network");
             cli_job_release(j);
             return cli_exit_code(rc);
@@ -336,13 +335,12 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
         cli_job_release(j);
         return EXIT_USAGE;
     }
-    if (!compile) {
-        myl_layout_release(&lay);
+    if (!compile)
         return 0;
-    }
     myl_compile_opts o = {.seed = j->seed, .chip = j->chip ? myl_chipq_program(j->chip) : NULL};
-    rc = myl_net_compile(net, c->hw ? &lay : NULL, &o, &j->cn, &d);
-    myl_layout_release(&lay);
+    /* the engine runs on its own layout whatever the mapping: its results do not depend on
+     * the layout, and the accountant prices each spike by the mapping's cores */
+    rc = myl_net_compile(net, NULL, &o, &j->cn, &d);
     if (rc) {
         cli_error(&d, rc, "compiling the network");
         cli_job_release(j);

@@ -42,6 +42,7 @@ static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl_
     double *xe = in_e + lo, *xi = in_i ? in_i + lo : NULL;
     int32_t *v = st->cv + lo, *u = st->cu + lo, *ci = st->ci + lo, *ref = st->ref + lo;
     uint8_t *a = act + lo;
+    int32_t *bz = st->busy + lo; /* what needed an update this tick, for the accountant */
     uint32_t nspk = 0;
     uint64_t busy = 0;
     uint64_t key = 0;
@@ -57,7 +58,8 @@ static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl_
         if (xi)
             xi[i] = 0;
         const int had = e != 0 || in != 0;
-        busy += had | a[i];
+        bz[i] = had | a[i];
+        busy += (uint64_t)bz[i];
         const int32_t v0 = v[i], u0 = u[i], i0 = ci[i], r0 = ref[i];
         int sp = 0;
         switch (arith) {

@@ -766,6 +766,18 @@ void myl_cnet_rows(const myl_cnet *c, uint32_t g, myl_row_fn fn, void *ctx)
         fn(ctx, c->row[q].core, c->row[q].len, c->row[q].stage);
 }
 
+void myl_cnet_targets(const myl_cnet *c, uint32_t g, myl_target_fn fn, void *ctx)
+{
+    if (g >= c->n)
+        return;
+    for (uint64_t q = c->row_ptr[g]; q < c->row_ptr[g + 1]; q++) {
+        const myl__row *r = &c->row[q];
+        const uint32_t *gid = c->core[r->core].gid;
+        for (uint32_t k = 0; k < r->len; k++)
+            fn(ctx, gid[myl__syn_tgt(c->word[r->off + k])]);
+    }
+}
+
 uint32_t myl_cnet_core_of(const myl_cnet *c, uint32_t g)
 {
     return g < c->n ? c->core_of[g] : UINT32_MAX;

@@ -420,6 +420,18 @@ const float *myl_sim_v_addr(const myl_sim *s, uint32_t gid)
     return NULL;
 }
 
+const int32_t *myl_sim_busy_addr(const myl_sim *s, uint32_t gid)
+{
+    if (gid >= s->c->n)
+        return NULL;
+    const myl__core *C = &s->c->core[s->c->core_of[gid]];
+    uint32_t l = s->c->local_of[gid];
+    for (uint32_t g = 0; g < C->nseg; g++)
+        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n)
+            return C->seg[g].arith ? &s->rt[s->c->core_of[gid]].st.busy[l] : NULL;
+    return NULL;
+}
+
 /* ---- event engine: delivery -------------------------------------------------------------- */
 
 /* The inner loops of delivery, with restrict so the compiler knows the accumulator stores do

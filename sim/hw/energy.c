@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct dest {
@@ -112,10 +113,20 @@ struct myl_acct {
     double *access_e, *access_l; /* per core per tick */
     double *update_e, *update_l; /* per active neuron of the core */
     uint32_t *core_n;            /* neurons mapped on each core */
+    /* Each core costs its access every tick whatever happens; those constant parts are added
+     * once when the counts are read (settle), and a tick looks only at the cores something
+     * happened on (touched), the others taking their access time. */
+    double access_e_sum;         /* access energy of all cores, per tick */
+    double idle_max;             /* longest access time of a core, and the first core with it */
+    uint32_t idle_arg;
+    uint64_t *mark;              /* [ncores] tick + 1 when last touched */
+    uint32_t *touched, ntouched; /* cores touched this tick */
+    uint64_t settled;            /* ticks whose constant parts are in cc */
     uint32_t tiles, chips;
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
     const myl_sim *sim;
+    const int32_t **busy; /* chip arithmetic: [n] where the simulator notes an update */
     const float **v; /* [n] where the simulator keeps each neuron's membrane potential */
     float *v_prev;   /* [n] membrane potential at the end of the last tick */
     float *v_rest;   /* [n] resting potential */
@@ -133,6 +144,7 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->cc);
     myl_free(a->neuron_lat);
     myl_free(a->msg_lat);
+    myl_free(a->busy);
     myl_free(a->v);
     myl_free(a->v_prev);
     myl_free(a->v_rest);
@@ -143,30 +155,48 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->update_e);
     myl_free(a->update_l);
     myl_free(a->core_n);
+    myl_free(a->mark);
+    myl_free(a->touched);
     myl_free(a);
 }
 
 /* Collects a neuron's rows merged per destination core (rows come in core order); counts
  * without storing once the buffer is full, so the caller can grow it and ask again. */
-typedef struct rows_ctx {
+/* A source's synapses merged per destination core of the mapping (not of the engine's layout,
+ * which may be coarser): the cores in order of first reach, with a synapse count each. */
+typedef struct tgt_ctx {
+    const uint32_t *core_of; /* the mapping's */
+    uint32_t *slot;          /* [ncores] position in d + 1 while this source is merged, else 0 */
     dest *d;
     uint32_t n, cap;
-    uint32_t last; /* core of the previous row, UINT32_MAX at the start */
-} rows_ctx;
+    int oom;
+} tgt_ctx;
 
-static void on_row(void *ctx, uint32_t core, uint32_t nsyn, uint32_t stage)
+static void on_target(void *ctx, uint32_t target)
 {
-    (void)stage; /* delays are dendritic: every stage is one message */
-    rows_ctx *r = ctx;
-    if (r->n && r->last == core) {
-        if (r->n <= r->cap)
-            r->d[r->n - 1].nsyn += nsyn;
+    tgt_ctx *t = ctx;
+    const uint32_t core = t->core_of[target];
+    if (t->slot[core]) {
+        t->d[t->slot[core] - 1].nsyn++;
         return;
     }
-    if (r->n < r->cap)
-        r->d[r->n] = (dest){core, nsyn};
-    r->n++;
-    r->last = core;
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 64;
+        dest *v = myl_reallocarray(t->d, cap, sizeof *v);
+        if (!v) {
+            t->oom = 1;
+            return;
+        }
+        t->d = v, t->cap = cap;
+    }
+    t->d[t->n] = (dest){core, 1};
+    t->slot[core] = ++t->n;
+}
+
+static int dest_cmp(const void *a, const void *b)
+{
+    const dest *x = a, *y = b;
+    return x->core < y->core ? -1 : x->core > y->core;
 }
 
 static double sync_latency(const myl_hw *hw, uint32_t tiles)
@@ -203,7 +233,11 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     hw = a->hw = &a->cost.hw;
     a->net = net;
     a->n = (uint32_t)info.nneurons;
-    a->ncores = info.ncores;
+    a->ncores = m->ncores;
+    if (m->nneurons != a->n) {
+        myl_free(a);
+        return MYL_EINVAL;
+    }
     a->src = myl_calloc(a->n ? a->n : 1, sizeof *a->src);
     a->cc = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->cc);
     a->neuron_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->neuron_lat);
@@ -214,38 +248,42 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->update_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_l);
     uint32_t *models = myl_calloc(a->ncores ? a->ncores : 1, sizeof *models);
     a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
-    rows_ctx rc = {NULL, 0, 0, UINT32_MAX};
+    a->mark = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->mark);
+    a->touched = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->touched);
+    tgt_ctx tc = {m->core_of, myl_calloc(a->ncores ? a->ncores : 1, sizeof *tc.slot), NULL, 0,
+                  0, 0};
+    uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
     if (!a->src || !a->cc || !a->neuron_lat || !a->msg_lat || !a->access_e || !a->access_l ||
-        !a->update_e || !a->update_l || !models || !a->core_n)
+        !a->update_e || !a->update_l || !models || !a->core_n || !tc.slot || !a->mark ||
+        !a->touched)
         goto fail;
     const int in_soma = input_soma(hw);
-    /* destinations of every neuron, merged per core */
-    uint64_t total = 0;
     for (uint32_t g = 0; g < a->n; g++) {
-        rc.n = 0, rc.last = UINT32_MAX;
-        myl_cnet_rows(c, g, on_row, &rc);
-        if (rc.n > rc.cap) {
-            myl_free(rc.d);
-            rc.cap = rc.n * 2;
-            if (!(rc.d = myl_calloc(rc.cap, sizeof *rc.d)))
-                goto fail;
-            rc.n = 0, rc.last = UINT32_MAX;
-            myl_cnet_rows(c, g, on_row, &rc);
-        }
-        a->src[g].first = total;
-        a->src[g].ndest = rc.n;
-        total += rc.n;
-    }
-    a->dests = myl_calloc(total ? total : 1, sizeof *a->dests);
-    if (!a->dests)
-        goto fail;
-    for (uint32_t g = 0; g < a->n; g++) {
+        /* destinations of the neuron's spikes: one message per core its synapses reach */
         src_info *s = &a->src[g];
-        rc.n = 0, rc.last = UINT32_MAX;
-        myl_cnet_rows(c, g, on_row, &rc);
-        memcpy(a->dests + s->first, rc.d, rc.n * sizeof *rc.d);
-        s->core = myl_cnet_core_of(c, g);
+        tc.n = 0;
+        myl_cnet_targets(c, g, on_target, &tc);
+        if (tc.oom)
+            goto fail;
+        for (uint32_t k = 0; k < tc.n; k++)
+            tc.slot[tc.d[k].core] = 0;
+        qsort(tc.d, tc.n, sizeof *tc.d, dest_cmp);
+        if (total + tc.n > cap) {
+            uint64_t ncap = cap ? cap * 2 : 1024;
+            while (ncap < total + tc.n)
+                ncap *= 2;
+            dest *v = myl_reallocarray(a->dests, ncap, sizeof *v);
+            if (!v)
+                goto fail;
+            a->dests = v, cap = ncap;
+        }
+        if (tc.n)
+            memcpy(a->dests + total, tc.d, tc.n * sizeof *tc.d);
+        s->first = total;
+        s->ndest = tc.n;
+        total += tc.n;
+        s->core = m->core_of[g];
         uint32_t pop = myl_cnet_pop_of(c, g);
         int src = myl_model_is_source(myl_net_pop_model(net, pop));
         int v = soma && soma[pop] >= 0 ? soma[pop] : src ? in_soma : 0;
@@ -289,17 +327,22 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
             a->update_e[k] /= models[k];
             a->update_l[k] /= models[k];
         }
+        a->access_e_sum += a->access_e[k];
+        if (a->access_l[k] > a->idle_max)
+            a->idle_max = a->access_l[k], a->idle_arg = k;
     }
     a->tiles = m->ntiles;
     a->chips = m->nchips;
     a->sync = sync_latency(hw, a->tiles);
     myl_free(models);
-    myl_free(rc.d);
+    myl_free(tc.d);
+    myl_free(tc.slot);
     *out = a;
     return 0;
 fail:
     myl_free(models);
-    myl_free(rc.d);
+    myl_free(tc.d);
+    myl_free(tc.slot);
     myl_acct_free(a);
     return err;
 }
@@ -308,9 +351,18 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
 {
     if (!a || !sim)
         return MYL_EINVAL;
-    if (a->hw->arith != MYL_ARITH_FLOAT)
-        return 0; /* a chip's integer state has its own rest: keep the engine's count */
     const uint32_t n = a->n;
+    if (a->hw->arith != MYL_ARITH_FLOAT) {
+        /* a chip's integer state has its own rest: the engine's count of neurons that needed
+         * an update, taken per neuron so that it can be summed per core of the mapping */
+        a->busy = myl_calloc(n ? n : 1, sizeof *a->busy);
+        if (!a->busy)
+            return MYL_ENOMEM;
+        for (uint32_t g = 0; g < n; g++)
+            a->busy[g] = a->src[g].source ? NULL : myl_sim_busy_addr(sim, g);
+        a->sim = sim;
+        return 0;
+    }
     a->v = myl_calloc(n ? n : 1, sizeof *a->v);
     a->v_prev = myl_calloc(n ? n : 1, sizeof *a->v_prev);
     a->v_rest = myl_calloc(n ? n : 1, sizeof *a->v_rest);
@@ -351,6 +403,32 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
     return 0;
 }
 
+/* Core k has work this tick: start its two sides (the neuron side with its access time). */
+static inline void touch(myl_acct *a, uint32_t k, uint64_t stamp)
+{
+    if (a->mark[k] == stamp)
+        return;
+    a->mark[k] = stamp;
+    a->touched[a->ntouched++] = k;
+    a->neuron_lat[k] = a->access_l[k];
+    a->msg_lat[k] = 0;
+}
+
+/* Add the constant parts of the ticks since the last call to every core's counts. */
+static void settle(myl_acct *a)
+{
+    const uint64_t n = a->tot.ticks - a->settled;
+    if (!n)
+        return;
+    for (uint32_t k = 0; k < a->ncores; k++) {
+        myl_core_counts *cc = &a->cc[k];
+        cc->access += (uint64_t)a->core_n[k] * n;
+        cc->energy += a->access_e[k] * (double)n;
+        cc->busy += a->access_l[k] * (double)n;
+    }
+    a->settled = a->tot.ticks;
+}
+
 static uint32_t fbits(float x)
 {
     uint32_t u;
@@ -378,6 +456,7 @@ static void count_updates(myl_acct *a, myl_tick_cost *out)
         }
         const src_info *s = &a->src[g];
         myl_core_counts *cc = &a->cc[s->core];
+        touch(a, s->core, stamp);
         cc->update++;
         if (s->soma < 0)
             continue;
@@ -389,23 +468,41 @@ static void count_updates(myl_acct *a, myl_tick_cost *out)
     }
 }
 
+/* Chip arithmetic: the neurons the engine had to update, each at its core's update cost. */
+static void count_busy(myl_acct *a, myl_tick_cost *out)
+{
+    for (uint32_t g = 0; g < a->n; g++) {
+        if (!a->busy[g] || !*a->busy[g])
+            continue;
+        const uint32_t k = a->src[g].core;
+        touch(a, k, a->tot.ticks + 1);
+        a->cc[k].update++;
+        out->part[MYL_E_NEURON] += a->update_e[k];
+        a->cc[k].energy += a->update_e[k];
+        a->neuron_lat[k] += a->update_l[k];
+    }
+}
+
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
 {
     const myl_hw *hw = a->hw;
     memset(out, 0, sizeof *out);
     double net_lat = 0;
     const uint64_t stamp = a->tot.ticks + 1;
-    /* constant costs of each core, and without a simulator the engine's count of neurons
-     * with input or away from a fixed point, at the core's mean update cost */
-    for (uint32_t k = 0; k < a->ncores; k++) {
+    a->ntouched = 0;
+    /* every core's access (its counts are settled later), and without a simulator the
+     * engine's count of neurons with input or away from a fixed point, at the core's mean
+     * update cost */
+    out->part[MYL_E_NEURON] += a->access_e_sum;
+    for (uint32_t k = 0; !a->sim && k < a->ncores && k < r->ncores; k++) {
+        const uint64_t act = r->core_active[k];
+        if (!act)
+            continue;
         myl_core_counts *cc = &a->cc[k];
-        uint64_t act = !a->sim && k < r->ncores ? r->core_active[k] : 0;
-        cc->access += a->core_n[k];
-        a->neuron_lat[k] = a->access_l[k] + act * a->update_l[k];
-        a->msg_lat[k] = 0;
-        double e = a->access_e[k] + act * a->update_e[k];
-        out->part[MYL_E_NEURON] += e;
-        cc->energy += e;
+        touch(a, k, stamp);
+        a->neuron_lat[k] += act * a->update_l[k];
+        out->part[MYL_E_NEURON] += act * a->update_e[k];
+        cc->energy += act * a->update_e[k];
         cc->update += act;
     }
     for (uint32_t i = 0; i < r->nspiking; i++) {
@@ -413,6 +510,7 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         const src_info *s = &a->src[g];
         const uint32_t cnt = r->count[i];
         myl_core_counts *cs = &a->cc[s->core];
+        touch(a, s->core, stamp);
         if (a->fired)
             a->fired[g] = stamp;
         if (s->soma >= 0) {
@@ -446,6 +544,7 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         for (uint32_t k = 0; k < s->ndest; k++) {
             const dest *dd = &a->dests[s->first + k];
             myl_core_counts *cd = &a->cc[dd->core];
+            touch(a, dd->core, stamp);
             uint64_t ops = (uint64_t)dd->nsyn * cnt;
             cd->synop += ops;
             cd->msg_in += cnt;
@@ -457,15 +556,19 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
             }
         }
     }
-    if (a->sim)
+    if (a->busy)
+        count_busy(a, out);
+    else if (a->sim)
         count_updates(a, out);
     /* a core's neuron side (access, update, spike, messages out) and message side (messages
      * in, synaptic operations) work concurrently: the core takes the longer of the two */
-    double slow = 0;
-    for (uint32_t k = 0; k < a->ncores; k++) {
+    double slow = a->idle_max; /* a core with nothing to do but its accesses */
+    out->slowest_core = a->idle_arg;
+    for (uint32_t i = 0; i < a->ntouched; i++) {
+        const uint32_t k = a->touched[i];
         const double t = a->neuron_lat[k] > a->msg_lat[k] ? a->neuron_lat[k] : a->msg_lat[k];
-        a->cc[k].busy += t;
-        if (t > slow)
+        a->cc[k].busy += t - a->access_l[k]; /* settle adds the access time of every tick */
+        if (t > slow || (t == slow && k < out->slowest_core))
             slow = t, out->slowest_core = k;
     }
     out->core_latency = slow;
@@ -532,7 +635,8 @@ uint32_t myl_acct_ncores(const myl_acct *a)
     return a->ncores;
 }
 
-const myl_core_counts *myl_acct_core(const myl_acct *a, uint32_t core)
+const myl_core_counts *myl_acct_core(myl_acct *a, uint32_t core)
 {
+    settle(a);
     return core < a->ncores ? &a->cc[core] : NULL;
 }
