@@ -395,6 +395,35 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/* Pairs only: every rule, with random weights and delays, gives the full generation's pre and
+ * post in the same order, with weight and delay 0. */
+START_TEST(pairs_only_match)
+{
+    static const myl_conn_rule rules[] = {MYL_CONN_ALL_TO_ALL,        MYL_CONN_ONE_TO_ONE,
+                                          MYL_CONN_FIXED_PROBABILITY, MYL_CONN_FIXED_INDEGREE,
+                                          MYL_CONN_FIXED_OUTDEGREE,   MYL_CONN_FIXED_TOTAL_NUMBER};
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        myl_net *n = two_pops(60, 60, 0);
+        myl_proj_desc d = desc(rules[r], 0, 1);
+        d.n = 7;
+        d.p = 0.2;
+        d.weight = (myl_values){.dist = MYL_DIST_NORMAL, .a = 0, .b = 1, .lo = -INFINITY,
+                                .hi = INFINITY};
+        d.delay = (myl_values){.dist = MYL_DIST_UNIFORM, .a = 1, .b = 9, .integer = 1};
+        syns a = gen(n, &d, 5), b = {0};
+        ck_assert_uint_gt(a.n, 0);
+        ck_assert_int_eq(myl_net_proj_generate_pairs(n, 0, 5, collect, &b, NULL), 0);
+        ck_assert_uint_eq(a.n, b.n);
+        for (size_t k = 0; k < a.n; k++) {
+            ck_assert(a.s[k].pre == b.s[k].pre && a.s[k].post == b.s[k].post);
+            ck_assert(b.s[k].w == 0 && b.s[k].delay == 0);
+        }
+        free(a.s), free(b.s);
+        myl_net_free(n);
+    }
+}
+END_TEST
+
 /* ---- compilation -------------------------------------------------------------------------- */
 
 START_TEST(compiled_rows_hold_every_synapse)
@@ -542,6 +571,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("rules");
     tcase_add_test(tc, all_to_all_and_order);
     tcase_add_test(tc, one_to_one);
+    tcase_add_test(tc, pairs_only_match);
     tcase_add_test(tc, fixed_indegree);
     tcase_add_test(tc, fixed_indegree_too_many);
     tcase_add_test(tc, fixed_outdegree);

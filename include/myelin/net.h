@@ -190,6 +190,11 @@ typedef struct myl_syn {
 typedef int (*myl_syn_fn)(void *ctx, const myl_syn *s);
 int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
                           void *ctx, myl_diag *d);
+/* The same synapses' pre and post only, in the same order, without drawing or checking their
+ * weights and delays (w and delay are 0): for a second pass over a projection already
+ * generated in full. */
+int myl_net_proj_generate_pairs(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
+                                void *ctx, myl_diag *d);
 
 /* A number of ticks (possibly fractional, from a time divided by dt) to a whole number: the
  * nearest one, halves away from zero, after snapping values within 1e-9 (relative) of a whole

@@ -214,8 +214,8 @@ static int pairset_insert(pairset *s, uint64_t key)
     }
 }
 
-int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
-                          void *ctx, myl_diag *d)
+static int generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn, void *ctx,
+                    myl_diag *d, int pairs_only)
 {
     if (!net || proj >= net->nprojs || !fn)
         return MYL_EINVAL;
@@ -227,7 +227,11 @@ int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_
     myl_rng_stream_init(&g.wts, seed, MYL_RNG_CONN, proj, 1);
     myl_rng_stream_init(&g.dls, seed, MYL_RNG_CONN, proj, 2);
     const myl_proj_desc *D = &g.P->d;
-    if (D->weight.dist == MYL_DIST_CONST && D->delay.dist == MYL_DIST_CONST) {
+    if (pairs_only) {
+        /* weights and delays come from streams of their own: leaving them out changes
+         * nothing else */
+        g.constant = 1;
+    } else if (D->weight.dist == MYL_DIST_CONST && D->delay.dist == MYL_DIST_CONST) {
         /* the common case: check the one weight and delay once */
         int rc = check_wd(&g, D->weight.a, D->delay.a, &g.cw, &g.cd);
         if (rc)
@@ -379,4 +383,16 @@ uint64_t myl_net_proj_nsyn_bound(const myl_net *net, uint32_t proj)
     default:
         return 0;
     }
+}
+
+int myl_net_proj_generate(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
+                          void *ctx, myl_diag *d)
+{
+    return generate(net, proj, seed, fn, ctx, d, 0);
+}
+
+int myl_net_proj_generate_pairs(const myl_net *net, uint32_t proj, uint64_t seed, myl_syn_fn fn,
+                                void *ctx, myl_diag *d)
+{
+    return generate(net, proj, seed, fn, ctx, d, 1);
 }

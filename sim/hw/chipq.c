@@ -220,6 +220,13 @@ int myl_chipq_build(const myl_net *net, const myl_hw *hw, uint64_t seed, myl_chi
     /* every projection's weights once: the largest onto each population sets its scale */
     for (uint32_t j = 0; j < q->nprojs; j++) {
         const myl_proj_desc *D = myl_net_proj(net, j);
+        /* sized once from the rule (exact but for fixed_probability's generous bound), so
+         * that a projection of tens of millions of synapses is not copied as it grows */
+        const uint64_t bound = myl_net_proj_nsyn_bound(net, j);
+        if (bound && bound < SIZE_MAX / sizeof *wb[j].w) {
+            wb[j].w = myl_reallocarray(NULL, bound, sizeof *wb[j].w);
+            wb[j].cap = wb[j].w ? bound : 0;
+        }
         if ((rc = myl_net_proj_generate(net, j, seed, collect_w, &wb[j], d)))
             goto done;
         for (uint64_t k = 0; k < wb[j].n; k++)

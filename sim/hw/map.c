@@ -104,7 +104,10 @@ static int graph_build(const myl_net *net, uint64_t seed, graph *g, myl_diag *d)
             const myl_proj_desc *D = myl_net_proj(net, j);
             gctx c = {g, myl_net_pop_first(net, D->pre), myl_net_pop_first(net, D->post),
                       pass ? fill : NULL};
-            rc = myl_net_proj_generate(net, j, seed, on_syn, &c, d);
+            /* the counting pass checks every weight and delay; the filling one needs only
+             * the pairs */
+            rc = pass ? myl_net_proj_generate_pairs(net, j, seed, on_syn, &c, d)
+                      : myl_net_proj_generate(net, j, seed, on_syn, &c, d);
         }
     }
     myl_free(fill);
@@ -222,7 +225,8 @@ typedef struct packer {
     const myl_hw *hw;
     const graph *G;
     uint32_t *stamp; /* [n]: last core that counted this source as an input axon */
-    uint32_t *seen;  /* [n]: last neuron (+1) whose sources were being counted */
+    uint32_t *seen;  /* [n]: the last attempt (try_id) that counted this source */
+    uint32_t try_id; /* attempts to add a neuron to a core, so far */
     uint32_t neuron_cap;
     myl_core_use cur;
     uint32_t core;
@@ -244,22 +248,22 @@ static int try_add(packer *p, uint32_t g)
         return 0;
     uint32_t newax = 0;
     if (hw->max_axons_in) {
-        /* sources not yet counted for this core, each once however many synapses it has */
+        /* sources not yet counted for this core, each once however many synapses it has (a
+         * fresh attempt id each time, so that no marks need clearing when g is tried again) */
+        if (++p->try_id == 0) {
+            memset(p->seen, 0, G->n * sizeof *p->seen);
+            p->try_id = 1;
+        }
+        const uint32_t id = p->try_id;
         for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++) {
             uint32_t s = G->in_src[k];
-            if (p->stamp[s] != p->core + 1 && p->seen[s] != g + 1) {
-                p->seen[s] = g + 1;
+            if (p->stamp[s] != p->core + 1 && p->seen[s] != id) {
+                p->seen[s] = id;
                 newax++;
             }
         }
-        if (p->cur.axons_in + newax > hw->max_axons_in) {
-            /* forget the marks: g may be tried again on a new core */
-            for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++)
-                p->seen[G->in_src[k]] = 0;
+        if (p->cur.axons_in + newax > hw->max_axons_in)
             return 0;
-        }
-        for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++)
-            p->seen[G->in_src[k]] = 0;
     }
     for (uint64_t k = G->in_ptr[g]; k < G->in_ptr[g + 1]; k++) {
         uint32_t s = G->in_src[k];
@@ -278,7 +282,7 @@ static int try_add(packer *p, uint32_t g)
 static int pack(const myl_net *net, const myl_hw *hw, const graph *G, const uint32_t *order,
                 uint32_t neuron_cap, uint32_t *core_of, uint32_t *ncores, myl_diag *d)
 {
-    packer p = {net, hw, G, NULL, NULL, neuron_cap, {0}, 0};
+    packer p = {net, hw, G, NULL, NULL, 0, neuron_cap, {0}, 0};
     p.stamp = myl_calloc(G->n ? G->n : 1, sizeof *p.stamp);
     p.seen = myl_calloc(G->n ? G->n : 1, sizeof *p.seen);
     if (!p.stamp || !p.seen) {

@@ -853,7 +853,7 @@ static int index_array(ctx *x, yaml_node_t *n, const char *what, uint32_t size, 
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
              it++, i++) {
             yaml_node_t *e = node(x, *it);
-            double v;
+            double v = 0;
             int rc = get_num(x, e, what, C_PLAIN, &v, NULL);
             if (rc)
                 return rc;

@@ -226,7 +226,7 @@ static int number(sx *x, const yaml_node_t *n, const char *what, double *out)
 
 static int whole(sx *x, const yaml_node_t *n, const char *what, uint64_t hi, uint64_t *out)
 {
-    double v;
+    double v = 0;
     int rc = number(x, n, what, &v);
     if (rc)
         return rc;
@@ -389,7 +389,7 @@ static int neuron_kv(sx *x, const yaml_node_t *k, const yaml_node_t *v, void *vc
     if (strcmp(key, "refractory_delay") == 0)
         return whole(x, v, what, 1000000000, &a->refractory);
     if (strcmp(key, "reset_mode") == 0 || strcmp(key, "reverse_reset_mode") == 0) {
-        const char *m;
+        const char *m = NULL;
         int rc = text(x, v, what, &m);
         if (rc)
             return rc;
@@ -1455,7 +1455,7 @@ static int read_all(sx *x, yaml_node_t *root)
     const yaml_node_t *nm = get(x, net, "name"), *groups = get(x, net, "groups"),
                       *edges = get(x, net, "edges");
     if (nm) {
-        const char *s;
+        const char *s = NULL;
         if ((rc = text(x, nm, "network: name", &s)))
             return rc;
         myl_free(x->nf->name);
