@@ -7,6 +7,8 @@
 #include "myelin/sanafe.h"
 #include "myelin/units.h"
 
+#include <uv.h>
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -243,6 +245,22 @@ int cli_job_prepare_map(cli_job *j, const cli_common *c)
     return job_prepare(j, c, 0);
 }
 
+/* Quantising a network for a chip, on a thread of its own. */
+typedef struct quant_job {
+    const myl_net *net;
+    const myl_hw *hw;
+    uint64_t seed;
+    myl_chipq *chip;
+    int rc;
+    myl_diag d;
+} quant_job;
+
+static void quant_main(void *arg)
+{
+    quant_job *q = arg;
+    q->rc = myl_chipq_build(q->net, q->hw, q->seed, &q->chip, &q->d);
+}
+
 static int job_prepare(cli_job *j, const cli_common *c, int compile)
 {
     memset(j, 0, sizeof *j);
@@ -316,15 +334,25 @@ static int job_prepare(cli_job *j, const cli_common *c, int compile)
         }
         free(somas);
         mo.core_of = explicit_cores;
-        if (j->hw->arith != MYL_ARITH_FLOAT &&
-            (rc = myl_chipq_build(net, j->hw, j->seed, &j->chip, &d))) {
-            free(explicit_cores);
-            cli_error(&d, rc, "quantising the network");
-            cli_job_release(j);
-            return cli_exit_code(rc);
-        }
+        /* quantising and mapping each generate the whole connectivity and do not depend on
+         * each other: the quantiser runs on a second thread while this one maps */
+        quant_job q = {net, j->hw, j->seed, NULL, 0, {0}};
+        uv_thread_t qt;
+        int threaded = 0;
+        if (j->hw->arith != MYL_ARITH_FLOAT)
+            threaded = uv_thread_create(&qt, quant_main, &q) == 0;
+        if (j->hw->arith != MYL_ARITH_FLOAT && !threaded)
+            quant_main(&q);
         rc = myl_map_build(net, j->hw, &mo, &j->map, &d);
+        if (threaded)
+            uv_thread_join(&qt);
+        j->chip = q.chip;
         free(explicit_cores);
+        if (q.rc) {
+            cli_error(&q.d, q.rc, "quantising the network");
+            cli_job_release(j);
+            return cli_exit_code(q.rc);
+        }
         if (rc) {
             cli_error(&d, rc, "mapping the network");
             cli_job_release(j);

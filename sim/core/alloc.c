@@ -27,6 +27,8 @@ void *myl_calloc(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t total = n * size;
+    if (g_malloc == malloc)
+        return calloc(1, total ? total : 1); /* fresh pages come zeroed: no pass over them */
     void *p = g_malloc(total ? total : 1);
     if (p)
         memset(p, 0, total);
