@@ -268,7 +268,8 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
             goto fail;
         for (uint32_t k = 0; k < tc.n; k++)
             tc.slot[tc.d[k].core] = 0;
-        qsort(tc.d, tc.n, sizeof *tc.d, dest_cmp);
+        if (tc.n > 1)
+            qsort(tc.d, tc.n, sizeof *tc.d, dest_cmp);
         if (total + tc.n > cap) {
             uint64_t ncap = cap ? cap * 2 : 1024;
             while (ncap < total + tc.n)
