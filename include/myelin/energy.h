@@ -65,7 +65,7 @@ typedef struct myl_acct_totals {
     char unknown[256];
 } myl_acct_totals;
 
-void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t);
+void myl_acct_get_totals(myl_acct *a, myl_acct_totals *t);
 uint32_t myl_acct_ncores(const myl_acct *a);
 /* The counts of core `core` (the cores' counts are contiguous) so far. */
 const myl_core_counts *myl_acct_core(myl_acct *a, uint32_t core);

@@ -32,6 +32,13 @@ typedef struct src_info {
     uint32_t hop_n, hop_e, hop_s, hop_w, chip;
     double route_lat;  /* longest route of the spike */
     double net_energy; /* messages out and in, hops, chip links: per spike */
+    /* what the tick of a spike needs at once, per spike (x count) and per firing neuron; the
+     * counts and each core's energy are added up when they are read (settle) */
+    double e_spike;  /* spike generation */
+    double e_syn;    /* synaptic operations at every destination */
+    double e_fire;   /* a source's update when it fires (SANA-FE's input soma) */
+    double lat_cnt;  /* the source core's neuron side: spike generation, messages out */
+    double lat_fire; /* and a source's update */
 } src_info;
 
 /* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
@@ -122,6 +129,7 @@ struct myl_acct {
     uint64_t *mark;              /* [ncores] tick + 1 when last touched */
     uint32_t *touched, ntouched; /* cores touched this tick */
     uint64_t settled;            /* ticks whose constant parts are in cc */
+    uint64_t *spk, *fires;       /* [n] spikes and firing ticks since the last settle */
     uint32_t tiles, chips;
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
@@ -157,6 +165,8 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->core_n);
     myl_free(a->mark);
     myl_free(a->touched);
+    myl_free(a->spk);
+    myl_free(a->fires);
     myl_free(a);
 }
 
@@ -250,13 +260,15 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
     a->mark = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->mark);
     a->touched = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->touched);
+    a->spk = myl_calloc(a->n ? a->n : 1, sizeof *a->spk);
+    a->fires = myl_calloc(a->n ? a->n : 1, sizeof *a->fires);
     tgt_ctx tc = {m->core_of, myl_calloc(a->ncores ? a->ncores : 1, sizeof *tc.slot), NULL, 0,
                   0, 0};
     uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
     if (!a->src || !a->cc || !a->neuron_lat || !a->msg_lat || !a->access_e || !a->access_l ||
         !a->update_e || !a->update_l || !models || !a->core_n || !tc.slot || !a->mark ||
-        !a->touched)
+        !a->touched || !a->spk || !a->fires)
         goto fail;
     const int in_soma = input_soma(hw);
     for (uint32_t g = 0; g < a->n; g++) {
@@ -308,6 +320,20 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         s->net_energy += s->hop_n * hw->hop_n.energy.v + s->hop_e * hw->hop_e.energy.v +
                          s->hop_s * hw->hop_s.energy.v + s->hop_w * hw->hop_w.energy.v +
                          s->chip * hw->chip_hop.energy.v;
+        /* per spike: the source core's neuron side, and each destination's message side */
+        const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
+        s->lat_cnt = (double)s->ndest * hw->msg_out.latency.v;
+        if (s->soma >= 0) {
+            const myl_soma_cost *sc = &hw->soma[s->soma];
+            s->e_spike = sc->spike.energy.v;
+            s->lat_cnt += sc->spike.latency.v;
+            if (src) {
+                s->e_fire = sc->update.energy.v;
+                s->lat_fire = sc->update.latency.v;
+            }
+        }
+        for (uint32_t k = 0; k < s->ndest; k++)
+            s->e_syn += syn ? a->dests[s->first + k].nsyn * syn->spike.energy.v : 0;
         /* per-core constants: accessing every mapped neuron each tick; the update cost of
          * the core's neurons (the mean over them when populations with different somas share
          * a core) */
@@ -415,19 +441,43 @@ static inline void touch(myl_acct *a, uint32_t k, uint64_t stamp)
     a->msg_lat[k] = 0;
 }
 
-/* Add the constant parts of the ticks since the last call to every core's counts. */
+/* Add what the ticks since the last call did to every core's counts: the constant parts, and
+ * each neuron's spikes at its core and at the cores they reached. */
 static void settle(myl_acct *a)
 {
     const uint64_t n = a->tot.ticks - a->settled;
-    if (!n)
-        return;
-    for (uint32_t k = 0; k < a->ncores; k++) {
+    for (uint32_t k = 0; n && k < a->ncores; k++) {
         myl_core_counts *cc = &a->cc[k];
         cc->access += (uint64_t)a->core_n[k] * n;
         cc->energy += a->access_e[k] * (double)n;
         cc->busy += a->access_l[k] * (double)n;
     }
     a->settled = a->tot.ticks;
+    const myl_hw *hw = a->hw;
+    const double syn_e = hw->nsynapse ? hw->synapse[0].spike.energy.v : 0;
+    for (uint32_t g = 0; g < a->n; g++) {
+        const uint64_t cnt = a->spk[g], fires = a->fires[g];
+        if (!cnt)
+            continue;
+        a->spk[g] = a->fires[g] = 0;
+        const src_info *s = &a->src[g];
+        myl_core_counts *cs = &a->cc[s->core];
+        cs->spike += cnt;
+        if (s->source)
+            cs->update += fires;
+        cs->msg_out += cnt * s->ndest;
+        cs->hop_n += cnt * s->hop_n, cs->hop_e += cnt * s->hop_e;
+        cs->hop_s += cnt * s->hop_s, cs->hop_w += cnt * s->hop_w;
+        cs->chip += cnt * s->chip;
+        cs->energy += (double)cnt * (s->e_spike + s->net_energy) + (double)fires * s->e_fire;
+        for (uint32_t k = 0; k < s->ndest; k++) {
+            const dest *dd = &a->dests[s->first + k];
+            myl_core_counts *cd = &a->cc[dd->core];
+            cd->synop += (uint64_t)dd->nsyn * cnt;
+            cd->msg_in += cnt;
+            cd->energy += (double)cnt * dd->nsyn * syn_e;
+        }
+    }
 }
 
 static uint32_t fbits(float x)
@@ -506,55 +556,31 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         cc->energy += act * a->update_e[k];
         cc->update += act;
     }
+    const double lat_in = a->hw->msg_in.latency.v;
+    const double lat_syn = a->hw->nsynapse ? a->hw->synapse[0].spike.latency.v : 0;
     for (uint32_t i = 0; i < r->nspiking; i++) {
         const uint32_t g = r->spike[i];
         const src_info *s = &a->src[g];
         const uint32_t cnt = r->count[i];
-        myl_core_counts *cs = &a->cc[s->core];
         touch(a, s->core, stamp);
         if (a->fired)
             a->fired[g] = stamp;
-        if (s->soma >= 0) {
-            const myl_soma_cost *sc = &hw->soma[s->soma];
-            out->part[MYL_E_SPIKE] += cnt * sc->spike.energy.v;
-            cs->energy += cnt * sc->spike.energy.v;
-            a->neuron_lat[s->core] += cnt * sc->spike.latency.v;
-            if (s->source) {
-                /* a firing input neuron is updated too (SANA-FE's input soma) */
-                out->part[MYL_E_NEURON] += sc->update.energy.v;
-                cs->energy += sc->update.energy.v;
-                a->neuron_lat[s->core] += sc->update.latency.v;
-            }
-        }
-        if (s->source)
-            cs->update++;
-        cs->spike += cnt;
-        /* the messages: sent by the source core's neuron side, received by the message side
-         * of each destination core */
-        cs->msg_out += (uint64_t)cnt * s->ndest;
-        cs->hop_n += (uint64_t)cnt * s->hop_n, cs->hop_e += (uint64_t)cnt * s->hop_e;
-        cs->hop_s += (uint64_t)cnt * s->hop_s, cs->hop_w += (uint64_t)cnt * s->hop_w;
-        cs->chip += (uint64_t)cnt * s->chip;
-        a->neuron_lat[s->core] += (double)cnt * s->ndest * hw->msg_out.latency.v;
+        a->spk[g] += cnt;
+        a->fires[g]++;
+        /* the source core's neuron side: spike generation, a source's update, the messages
+         * out (one per destination core, received by each core's message side) */
+        out->part[MYL_E_SPIKE] += cnt * s->e_spike;
+        out->part[MYL_E_NEURON] += s->e_fire;
         out->part[MYL_E_NETWORK] += cnt * s->net_energy;
-        cs->energy += cnt * s->net_energy;
+        out->part[MYL_E_SYNAPSE] += cnt * s->e_syn;
+        a->neuron_lat[s->core] += cnt * s->lat_cnt + s->lat_fire;
         if (s->ndest && s->route_lat > net_lat)
             net_lat = s->route_lat;
-        /* and what they do where they arrive */
-        const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
+        /* each destination core's message side: the message in, the synaptic operations */
+        const dest *dd = a->dests + s->first;
         for (uint32_t k = 0; k < s->ndest; k++) {
-            const dest *dd = &a->dests[s->first + k];
-            myl_core_counts *cd = &a->cc[dd->core];
-            touch(a, dd->core, stamp);
-            uint64_t ops = (uint64_t)dd->nsyn * cnt;
-            cd->synop += ops;
-            cd->msg_in += cnt;
-            a->msg_lat[dd->core] += cnt * hw->msg_in.latency.v;
-            if (syn) {
-                out->part[MYL_E_SYNAPSE] += ops * syn->spike.energy.v;
-                cd->energy += ops * syn->spike.energy.v;
-                a->msg_lat[dd->core] += ops * syn->spike.latency.v;
-            }
+            touch(a, dd[k].core, stamp);
+            a->msg_lat[dd[k].core] += cnt * (lat_in + dd[k].nsyn * lat_syn);
         }
     }
     if (a->busy)
@@ -613,8 +639,9 @@ static void name_unknown(const myl_acct *a, const myl_acct_totals *t, char *buf,
                                     used[i].what, (unsigned long long)used[i].count);
 }
 
-void myl_acct_get_totals(const myl_acct *a, myl_acct_totals *t)
+void myl_acct_get_totals(myl_acct *a, myl_acct_totals *t)
 {
+    settle(a);
     *t = a->tot;
     for (uint32_t k = 0; k < a->ncores; k++) {
         const myl_core_counts *c = &a->cc[k];
