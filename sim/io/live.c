@@ -398,6 +398,31 @@ static void on_fs_read(uv_fs_t *req)
         fs_next(in);
 }
 
+/* Accept the one connection a listener takes (its handle's data is `owner`), then close the
+ * listener and remove its socket file: later connections are refused. 0 or a libuv error. */
+static int accept_one(myl_live *lv, uv_stream_t *server, int status, const myl_live_addr *addr,
+                      stream_h *conn, void *owner, int *have_conn, stream_h *listener,
+                      int *unlink_path)
+{
+    int r = status;
+    if (!r) {
+        r = addr->kind == MYL_LIVE_TCP ? uv_tcp_init(&lv->loop, &conn->tcp)
+                                       : uv_pipe_init(&lv->loop, &conn->pipe, 0);
+        if (!r) {
+            conn->h.data = owner;
+            *have_conn = 1;
+            r = uv_accept(server, &conn->s);
+        }
+    }
+    if (!uv_is_closing(&listener->h))
+        uv_close(&listener->h, NULL);
+    if (*unlink_path) {
+        unlink(addr->path);
+        *unlink_path = 0;
+    }
+    return r;
+}
+
 /* One sender: the first connection is accepted and the listener closed (later ones are
  * refused); a failure to accept is the stream's error. */
 static void on_conn_in(uv_stream_t *server, int status)
@@ -406,22 +431,8 @@ static void on_conn_in(uv_stream_t *server, int status)
     myl_live *lv = in->lv;
     if (in->have_conn)
         return;
-    int r = status;
-    if (!r) {
-        r = in->addr.kind == MYL_LIVE_TCP ? uv_tcp_init(&lv->loop, &in->conn.tcp)
-                                          : uv_pipe_init(&lv->loop, &in->conn.pipe, 0);
-        if (!r) {
-            in->conn.h.data = in;
-            in->have_conn = 1;
-            r = uv_accept(server, &in->conn.s);
-        }
-    }
-    if (!uv_is_closing(&in->server.h))
-        uv_close(&in->server.h, NULL);
-    if (in->unlink_path) {
-        unlink(in->addr.path);
-        in->unlink_path = 0;
-    }
+    int r = accept_one(lv, server, status, &in->addr, &in->conn, in, &in->have_conn,
+                       &in->server, &in->unlink_path);
     if (!r)
         r = uv_read_start(&in->conn.s, on_alloc, on_read);
     uv_mutex_lock(&lv->mu);
@@ -583,22 +594,8 @@ static void on_conn_out(uv_stream_t *server, int status)
     myl_live *lv = o->lv;
     if (o->have_conn)
         return;
-    int r = status;
-    if (!r) {
-        r = o->addr.kind == MYL_LIVE_TCP ? uv_tcp_init(&lv->loop, &o->conn.tcp)
-                                         : uv_pipe_init(&lv->loop, &o->conn.pipe, 0);
-        if (!r) {
-            o->conn.h.data = o;
-            o->have_conn = 1;
-            r = uv_accept(server, &o->conn.s);
-        }
-    }
-    if (!uv_is_closing(&o->server.h))
-        uv_close(&o->server.h, NULL);
-    if (o->unlink_path) {
-        unlink(o->addr.path);
-        o->unlink_path = 0;
-    }
+    int r = accept_one(lv, server, status, &o->addr, &o->conn, o, &o->have_conn, &o->server,
+                       &o->unlink_path);
     if (!r) {
         uv_read_start(&o->conn.s, on_sink_alloc, on_sink_read);
         uv_timer_start(&o->timer, on_flush, FLUSH_MS, FLUSH_MS);
