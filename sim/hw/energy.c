@@ -39,6 +39,7 @@ typedef struct src_info {
     double e_fire;   /* a source's update when it fires (SANA-FE's input soma) */
     double lat_cnt;  /* the source core's neuron side: spike generation, messages out */
     double lat_fire; /* and a source's update */
+    double e_upd, lat_upd; /* an update of this (non-source) neuron: soma update, dendrite */
 } src_info;
 
 /* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
@@ -121,15 +122,11 @@ struct myl_acct {
     double *update_e, *update_l; /* per active neuron of the core */
     uint32_t *core_n;            /* neurons mapped on each core */
     /* Each core costs its access every tick whatever happens; those constant parts are added
-     * once when the counts are read (settle), and a tick looks only at the cores something
-     * happened on (touched), the others taking their access time. */
+     * once when the counts are read (settle). */
     double access_e_sum;         /* access energy of all cores, per tick */
-    double idle_max;             /* longest access time of a core, and the first core with it */
-    uint32_t idle_arg;
-    uint64_t *mark;              /* [ncores] tick + 1 when last touched */
-    uint32_t *touched, ntouched; /* cores touched this tick */
     uint64_t settled;            /* ticks whose constant parts are in cc */
     uint64_t *spk, *fires;       /* [n] spikes and firing ticks since the last settle */
+    uint64_t *upds;              /* [n] updates (by the chip's rule) since the last settle */
     uint32_t tiles, chips;
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
@@ -163,10 +160,9 @@ void myl_acct_free(myl_acct *a)
     myl_free(a->update_e);
     myl_free(a->update_l);
     myl_free(a->core_n);
-    myl_free(a->mark);
-    myl_free(a->touched);
     myl_free(a->spk);
     myl_free(a->fires);
+    myl_free(a->upds);
     myl_free(a);
 }
 
@@ -258,17 +254,16 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->update_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_l);
     uint32_t *models = myl_calloc(a->ncores ? a->ncores : 1, sizeof *models);
     a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
-    a->mark = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->mark);
-    a->touched = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->touched);
     a->spk = myl_calloc(a->n ? a->n : 1, sizeof *a->spk);
     a->fires = myl_calloc(a->n ? a->n : 1, sizeof *a->fires);
+    a->upds = myl_calloc(a->n ? a->n : 1, sizeof *a->upds);
     tgt_ctx tc = {m->core_of, myl_calloc(a->ncores ? a->ncores : 1, sizeof *tc.slot), NULL, 0,
                   0, 0};
     uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
     if (!a->src || !a->cc || !a->neuron_lat || !a->msg_lat || !a->access_e || !a->access_l ||
-        !a->update_e || !a->update_l || !models || !a->core_n || !tc.slot || !a->mark ||
-        !a->touched || !a->spk || !a->fires)
+        !a->update_e || !a->update_l || !models || !a->core_n || !tc.slot || !a->spk ||
+        !a->fires || !a->upds)
         goto fail;
     const int in_soma = input_soma(hw);
     for (uint32_t g = 0; g < a->n; g++) {
@@ -330,6 +325,9 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
             if (src) {
                 s->e_fire = sc->update.energy.v;
                 s->lat_fire = sc->update.latency.v;
+            } else {
+                s->e_upd = sc->update.energy.v + hw->dendrite.energy.v;
+                s->lat_upd = sc->update.latency.v + hw->dendrite.latency.v;
             }
         }
         for (uint32_t k = 0; k < s->ndest; k++)
@@ -355,8 +353,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
             a->update_l[k] /= models[k];
         }
         a->access_e_sum += a->access_e[k];
-        if (a->access_l[k] > a->idle_max)
-            a->idle_max = a->access_l[k], a->idle_arg = k;
+        a->neuron_lat[k] = a->access_l[k]; /* the first tick's neuron side starts there */
     }
     a->tiles = m->ntiles;
     a->chips = m->nchips;
@@ -430,17 +427,6 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
     return 0;
 }
 
-/* Core k has work this tick: start its two sides (the neuron side with its access time). */
-static inline void touch(myl_acct *a, uint32_t k, uint64_t stamp)
-{
-    if (a->mark[k] == stamp)
-        return;
-    a->mark[k] = stamp;
-    a->touched[a->ntouched++] = k;
-    a->neuron_lat[k] = a->access_l[k];
-    a->msg_lat[k] = 0;
-}
-
 /* Add what the ticks since the last call did to every core's counts: the constant parts, and
  * each neuron's spikes at its core and at the cores they reached. */
 static void settle(myl_acct *a)
@@ -456,7 +442,13 @@ static void settle(myl_acct *a)
     const myl_hw *hw = a->hw;
     const double syn_e = hw->nsynapse ? hw->synapse[0].spike.energy.v : 0;
     for (uint32_t g = 0; g < a->n; g++) {
-        const uint64_t cnt = a->spk[g], fires = a->fires[g];
+        const uint64_t cnt = a->spk[g], fires = a->fires[g], upds = a->upds[g];
+        if (upds) {
+            myl_core_counts *cu = &a->cc[a->src[g].core];
+            cu->update += upds;
+            cu->energy += (double)upds * a->src[g].e_upd;
+            a->upds[g] = 0;
+        }
         if (!cnt)
             continue;
         a->spk[g] = a->fires[g] = 0;
@@ -492,7 +484,6 @@ static uint32_t fbits(float x)
  * fire (docs/energy.md). */
 static void count_updates(myl_acct *a, myl_tick_cost *out)
 {
-    const myl_hw *hw = a->hw;
     const uint64_t stamp = a->tot.ticks + 1;
     for (uint32_t g = 0; g < a->n; g++) {
         if (a->driven[g] == 2)
@@ -506,16 +497,9 @@ static void count_updates(myl_acct *a, myl_tick_cost *out)
                 continue;
         }
         const src_info *s = &a->src[g];
-        myl_core_counts *cc = &a->cc[s->core];
-        touch(a, s->core, stamp);
-        cc->update++;
-        if (s->soma < 0)
-            continue;
-        const myl_soma_cost *sc = &hw->soma[s->soma];
-        const double e = sc->update.energy.v + hw->dendrite.energy.v;
-        out->part[MYL_E_NEURON] += e;
-        cc->energy += e;
-        a->neuron_lat[s->core] += sc->update.latency.v + hw->dendrite.latency.v;
+        a->upds[g]++;
+        out->part[MYL_E_NEURON] += s->e_upd;
+        a->neuron_lat[s->core] += s->lat_upd;
     }
 }
 
@@ -526,7 +510,6 @@ static void count_busy(myl_acct *a, myl_tick_cost *out)
         if (!a->busy[g] || !*a->busy[g])
             continue;
         const uint32_t k = a->src[g].core;
-        touch(a, k, a->tot.ticks + 1);
         a->cc[k].update++;
         out->part[MYL_E_NEURON] += a->update_e[k];
         a->cc[k].energy += a->update_e[k];
@@ -540,7 +523,6 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
     memset(out, 0, sizeof *out);
     double net_lat = 0;
     const uint64_t stamp = a->tot.ticks + 1;
-    a->ntouched = 0;
     /* every core's access (its counts are settled later), and without a simulator the
      * engine's count of neurons with input or away from a fixed point, at the core's mean
      * update cost */
@@ -550,7 +532,6 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         if (!act)
             continue;
         myl_core_counts *cc = &a->cc[k];
-        touch(a, k, stamp);
         a->neuron_lat[k] += act * a->update_l[k];
         out->part[MYL_E_NEURON] += act * a->update_e[k];
         cc->energy += act * a->update_e[k];
@@ -562,7 +543,6 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         const uint32_t g = r->spike[i];
         const src_info *s = &a->src[g];
         const uint32_t cnt = r->count[i];
-        touch(a, s->core, stamp);
         if (a->fired)
             a->fired[g] = stamp;
         a->spk[g] += cnt;
@@ -579,7 +559,6 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         /* each destination core's message side: the message in, the synaptic operations */
         const dest *dd = a->dests + s->first;
         for (uint32_t k = 0; k < s->ndest; k++) {
-            touch(a, dd[k].core, stamp);
             a->msg_lat[dd[k].core] += cnt * (lat_in + dd[k].nsyn * lat_syn);
         }
     }
@@ -589,14 +568,14 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         count_updates(a, out);
     /* a core's neuron side (access, update, spike, messages out) and message side (messages
      * in, synaptic operations) work concurrently: the core takes the longer of the two */
-    double slow = a->idle_max; /* a core with nothing to do but its accesses */
-    out->slowest_core = a->idle_arg;
-    for (uint32_t i = 0; i < a->ntouched; i++) {
-        const uint32_t k = a->touched[i];
+    double slow = 0;
+    for (uint32_t k = 0; k < a->ncores; k++) {
         const double t = a->neuron_lat[k] > a->msg_lat[k] ? a->neuron_lat[k] : a->msg_lat[k];
         a->cc[k].busy += t - a->access_l[k]; /* settle adds the access time of every tick */
-        if (t > slow || (t == slow && k < out->slowest_core))
+        if (t > slow)
             slow = t, out->slowest_core = k;
+        a->neuron_lat[k] = a->access_l[k]; /* ready for the next tick */
+        a->msg_lat[k] = 0;
     }
     out->core_latency = slow;
     out->net_latency = net_lat;
