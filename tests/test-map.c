@@ -207,6 +207,62 @@ START_TEST(routes)
 }
 END_TEST
 
+/* The route by walking it, step by step, as the XY routing rule says: x first, then y; a step
+ * that leaves a chip is a chip link, any other a router hop in its direction. */
+static myl_route walk_route(const myl_map *m, const myl_hw *hw, uint32_t a, uint32_t b)
+{
+    myl_route r = {0};
+    const int64_t W = hw->mesh_w, H = hw->mesh_h, cw = m->chips_w;
+    int64_t x = (m->chip[a] % cw) * W + m->tile_x[a], y = (m->chip[a] / cw) * H + m->tile_y[a];
+    const int64_t bx = (m->chip[b] % cw) * W + m->tile_x[b];
+    const int64_t by = (m->chip[b] / cw) * H + m->tile_y[b];
+    for (; x != bx; x += bx > x ? 1 : -1) {
+        const int64_t nx = x + (bx > x ? 1 : -1);
+        if (x / W != nx / W)
+            r.chip++;
+        else if (nx > x)
+            r.e++;
+        else
+            r.w++;
+    }
+    for (; y != by; y += by > y ? 1 : -1) {
+        const int64_t ny = y + (by > y ? 1 : -1);
+        if (y / H != ny / H)
+            r.chip++;
+        else if (ny > y)
+            r.n++;
+        else
+            r.s++;
+    }
+    return r;
+}
+
+START_TEST(routes_every_pair)
+{
+    myl_hw hw = toy();
+    myl_net *net = net_of(900, 0, 1); /* 90 cores: several chips in both directions */
+    myl_map_opts o = {.strategy = MYL_MAP_FILL, .seed = 1};
+    myl_map *m;
+    ck_assert_int_eq(myl_map_build(net, &hw, &o, &m, NULL), 0);
+    ck_assert_uint_ge(m->nchips, 4);
+    ck_assert_uint_ge(m->chips_w, 2);
+    ck_assert_uint_ge(m->chips_h, 2);
+    uint64_t chips = 0;
+    for (uint32_t a = 0; a < m->ncores; a++)
+        for (uint32_t b = 0; b < m->ncores; b++) {
+            myl_route r, w = walk_route(m, &hw, a, b);
+            myl_map_route(m, &hw, a, b, &r);
+            ck_assert_msg(r.e == w.e && r.w == w.w && r.n == w.n && r.s == w.s &&
+                              r.chip == w.chip,
+                          "core %u -> %u", a, b);
+            chips += r.chip;
+        }
+    ck_assert_uint_gt(chips, 0);
+    myl_map_free(m);
+    myl_net_free(net);
+}
+END_TEST
+
 START_TEST(locality_cuts_hops)
 {
     /* 20 chains of 40 neurons, each neuron feeding the next of its chain; the chains are
@@ -369,6 +425,7 @@ static Suite *suite(void)
     tcase_add_test(tc, input_axons_bind);
     tcase_add_test(tc, binding_constraint_named);
     tcase_add_test(tc, routes);
+    tcase_add_test(tc, routes_every_pair);
     tcase_add_test(tc, locality_cuts_hops);
     suite_add_tcase(s, tc);
     tc = tcase_create("energy");

@@ -464,25 +464,20 @@ void myl_map_route(const myl_map *m, const myl_hw *hw, uint32_t a, uint32_t b, m
     int64_t ay = (int64_t)(m->chip[a] / cw) * H + m->tile_y[a];
     int64_t bx = (int64_t)(m->chip[b] % cw) * W + m->tile_x[b];
     int64_t by = (int64_t)(m->chip[b] / cw) * H + m->tile_y[b];
-    /* x first: every step is a router hop, or a chip link where it crosses a chip edge */
-    for (int64_t x = ax; x != bx; x += bx > ax ? 1 : -1) {
-        int64_t nx = x + (bx > ax ? 1 : -1);
-        if (x / W != nx / W)
-            r->chip++;
-        else if (bx > ax)
-            r->e++;
-        else
-            r->w++;
-    }
-    for (int64_t y = ay; y != by; y += by > ay ? 1 : -1) {
-        int64_t ny = y + (by > ay ? 1 : -1);
-        if (y / H != ny / H)
-            r->chip++;
-        else if (by > ay)
-            r->n++;
-        else
-            r->s++;
-    }
+    /* x first, then y: every step is a router hop, or a chip link where it crosses a chip
+     * edge (coordinates are never negative, so the chip of x is x / W) */
+    const int64_t dx = bx > ax ? bx - ax : ax - bx, dy = by > ay ? by - ay : ay - by;
+    const int64_t cx = bx / (int64_t)W - ax / (int64_t)W, cy = by / (int64_t)H - ay / (int64_t)H;
+    const uint32_t crx = (uint32_t)(cx < 0 ? -cx : cx), cry = (uint32_t)(cy < 0 ? -cy : cy);
+    r->chip = crx + cry;
+    if (bx > ax)
+        r->e = (uint32_t)dx - crx;
+    else
+        r->w = (uint32_t)dx - crx;
+    if (by > ay)
+        r->n = (uint32_t)dy - cry;
+    else
+        r->s = (uint32_t)dy - cry;
 }
 
 /* ---- entry -------------------------------------------------------------------------------- */
