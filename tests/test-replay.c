@@ -224,6 +224,65 @@ START_TEST(binding_errors)
 }
 END_TEST
 
+/* myl_sim_inject against a plain reference: random counts onto random neurons of three events
+ * populations whose core-local ranges start and end inside 64-bit words, few per tick (the
+ * sorted path) and many (the bitmap path), in both engines: each tick's spikes are the summed
+ * counts per neuron, in ascending order. A count that would pass 65535 is refused without
+ * changing anything. */
+START_TEST(inject_merges_per_neuron)
+{
+    const char *yaml = "run: {dt: 1 ms}\n"
+                       "populations:\n"
+                       "  - {name: a, size: 37, model: events}\n"
+                       "  - {name: b, size: 130, model: events}\n"
+                       "  - {name: c, size: 3, model: events}\n";
+    myl_netfile *nf;
+    myl_diag d = {0};
+    ck_assert_msg(myl_netfile_parse(yaml, strlen(yaml), "inj.yaml", ".", &nf, &d) == 0, "%s",
+                  d.msg);
+    const uint32_t N = 170;
+    myl_cnet *c;
+    ck_assert_int_eq(myl_net_compile(nf->net, NULL, NULL, &c, &d), 0);
+    for (int e = 0; e < 2; e++) {
+        myl_sim *s;
+        ck_assert_int_eq(myl_sim_new(c, e ? MYL_ENGINE_DENSE : MYL_ENGINE_EVENT, &s), 0);
+        uint64_t x = 88172645463325252ull; /* xorshift: the same draws for both engines */
+        for (int t = 0; t < 60; t++) {
+            uint32_t want[170] = {0};
+            const int k = t % 3 == 0 ? 2 : t % 3 == 1 ? 40 : 400;
+            for (int j = 0; j < k; j++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                const uint32_t g = (uint32_t)(x % N), n = 1 + (uint32_t)(x >> 40) % 5;
+                ck_assert_int_eq(myl_sim_inject(s, g, n), 0);
+                want[g] += n;
+            }
+            if (t == 30) { /* the limit: 65535 in one tick at most, the excess refused */
+                ck_assert_int_eq(myl_sim_inject(s, 5, 65535 - want[5]), 0);
+                ck_assert_int_eq(myl_sim_inject(s, 5, 1), MYL_ERANGE);
+                want[5] = 65535;
+            }
+            myl_tick_report r;
+            ck_assert_int_eq(myl_sim_step(s, &r), 0);
+            uint32_t i = 0;
+            for (uint32_t g = 0; g < N; g++) {
+                if (!want[g])
+                    continue;
+                ck_assert_uint_lt(i, r.nspiking);
+                ck_assert_msg(r.spike[i] == g && r.count[i] == want[g],
+                              "tick %d: spike %u is neuron %u x%u, expected %u x%u", t, i,
+                              r.spike[i], r.count[i], g, want[g]);
+                i++;
+            }
+            ck_assert_uint_eq(i, r.nspiking);
+        }
+        ck_assert_int_eq(myl_sim_inject(s, N, 1), MYL_EINVAL);
+        myl_sim_free(s);
+    }
+    myl_cnet_free(c);
+    myl_netfile_free(nf);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("replay");
@@ -233,6 +292,7 @@ static Suite *suite(void)
     tcase_add_test(tc, origin_and_channels);
     tcase_add_test(tc, size_mismatch_and_backwards);
     tcase_add_test(tc, binding_errors);
+    tcase_add_test(tc, inject_merges_per_neuron);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -59,7 +59,8 @@ myl_engine myl_sim_engine(const myl_sim *s);
 size_t myl_sim_memory(const myl_sim *s);
 /* Spikes of a neuron of an `events` population (one fed by an event stream) in the next tick:
  * call before myl_sim_step; counts for the same neuron add up. MYL_EINVAL if gid is not in an
- * events population, MYL_ERANGE if its count for the tick would pass 65535. */
+ * events population, MYL_ERANGE (and nothing injected) if its count for the tick would pass
+ * 65535. */
 int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count);
 
 /* Membrane potential of neuron gid now (NAN for sources). */

@@ -309,6 +309,8 @@ int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count)
             return MYL_ENOMEM;
         }
     }
+    if ((uint64_t)rt->inj_cnt[l] + count > MYL_MAX_COUNT)
+        return MYL_ERANGE; /* refused here, so that the step itself never fails on it */
     if (rt->inj_cnt[l] == 0) {
         if (rt->ninj == rt->capinj) {
             size_t cap = rt->capinj ? rt->capinj * 2 : 256;
@@ -321,9 +323,7 @@ int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count)
         rt->inj[rt->ninj++] = l;
         rt->inj_bits[l / 64] |= (uint64_t)1 << (l % 64);
     }
-    /* saturate just past the largest count a tick may carry: take_injected refuses it */
-    uint64_t sum = (uint64_t)rt->inj_cnt[l] + count;
-    rt->inj_cnt[l] = sum > MYL_MAX_COUNT ? MYL_MAX_COUNT + 1u : (uint32_t)sum;
+    rt->inj_cnt[l] += count;
     return 0;
 }
 
@@ -334,39 +334,32 @@ static int u32_cmp(const void *a, const void *b)
 }
 
 /* One neuron's injected spikes, merged, onto the output; its entry cleared. */
-static inline int take_one(core_rt *rt, uint32_t l, uint32_t *spk, uint16_t *cnt, uint32_t *ns)
+static inline void take_one(core_rt *rt, uint32_t l, uint32_t *spk, uint16_t *cnt, uint32_t *ns)
 {
-    const uint32_t sum = rt->inj_cnt[l];
+    spk[*ns] = l;
+    cnt[(*ns)++] = (uint16_t)rt->inj_cnt[l]; /* at most MYL_MAX_COUNT: myl_sim_inject checks */
     rt->inj_cnt[l] = 0;
     rt->inj_bits[l / 64] &= ~((uint64_t)1 << (l % 64));
-    if (sum > MYL_MAX_COUNT)
-        return MYL_ERANGE;
-    spk[*ns] = l;
-    cnt[(*ns)++] = (uint16_t)sum;
-    return 0;
 }
 
 /* The injected spikes of segment S, merged per neuron, in local order. A few are sorted; many
  * are read off the bitmap, in order by construction. */
-static int take_injected(core_rt *rt, const myl__seg *S, uint32_t *spk, uint16_t *cnt,
-                         uint32_t *ns)
+static void take_injected(core_rt *rt, const myl__seg *S, uint32_t *spk, uint16_t *cnt,
+                          uint32_t *ns)
 {
     *ns = 0;
     if (!rt->ninj || S->n == 0)
-        return 0;
+        return;
     const uint32_t lo = S->lo, hi = S->lo + S->n; /* [lo, hi) */
     const size_t w0 = lo / 64, w1 = (hi - 1) / 64;
     if (rt->ninj * 8 < w1 - w0 + 1) {
         qsort(rt->inj, rt->ninj, sizeof *rt->inj, u32_cmp);
         for (size_t i = 0; i < rt->ninj; i++) {
             const uint32_t l = rt->inj[i];
-            if (l >= lo && l < hi && rt->inj_cnt[l]) {
-                int rc = take_one(rt, l, spk, cnt, ns);
-                if (rc)
-                    return rc;
-            }
+            if (l >= lo && l < hi && rt->inj_cnt[l])
+                take_one(rt, l, spk, cnt, ns);
         }
-        return 0;
+        return;
     }
     for (size_t w = w0; w <= w1; w++) {
         uint64_t b = rt->inj_bits[w];
@@ -377,12 +370,9 @@ static int take_injected(core_rt *rt, const myl__seg *S, uint32_t *spk, uint16_t
         while (b) {
             const uint32_t l = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
             b &= b - 1;
-            int rc = take_one(rt, l, spk, cnt, ns);
-            if (rc)
-                return rc;
+            take_one(rt, l, spk, cnt, ns);
         }
     }
-    return 0;
 }
 
 const uint64_t *myl_sim_spike_counts(const myl_sim *s)
@@ -606,9 +596,7 @@ int myl_sim_step(myl_sim *s, myl_tick_report *r)
             const myl__seg *S = &C->seg[g];
             uint32_t ns;
             if (S->model == MYL_MODEL_EVENTS) {
-                int rc = take_injected(rt, S, s->spk_local, s->spk_cnt, &ns);
-                if (rc)
-                    return rc;
+                take_injected(rt, S, s->spk_local, s->spk_cnt, &ns);
             } else if (myl_model_is_source(S->model)) {
                 ns = myl__source_step(c, S, &rt->cursor[g], t, s->spk_local, s->spk_cnt,
                                       s->scratch);

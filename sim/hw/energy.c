@@ -127,6 +127,7 @@ struct myl_acct {
     uint64_t settled;            /* ticks whose constant parts are in cc */
     uint64_t *spk, *fires;       /* [n] spikes and firing ticks since the last settle */
     uint64_t *upds;              /* [n] updates (by the chip's rule) since the last settle */
+    int pending;                 /* a tick since the last settle */
     uint32_t tiles, chips;
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
@@ -431,6 +432,9 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
  * each neuron's spikes at its core and at the cores they reached. */
 static void settle(myl_acct *a)
 {
+    if (!a->pending)
+        return;
+    a->pending = 0;
     const uint64_t n = a->tot.ticks - a->settled;
     for (uint32_t k = 0; n && k < a->ncores; k++) {
         myl_core_counts *cc = &a->cc[k];
@@ -557,9 +561,9 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
         if (s->ndest && s->route_lat > net_lat)
             net_lat = s->route_lat;
         /* each destination core's message side: the message in, the synaptic operations */
-        const dest *dd = a->dests + s->first;
         for (uint32_t k = 0; k < s->ndest; k++) {
-            a->msg_lat[dd[k].core] += cnt * (lat_in + dd[k].nsyn * lat_syn);
+            const dest *dd = &a->dests[s->first + k];
+            a->msg_lat[dd->core] += cnt * (lat_in + dd->nsyn * lat_syn);
         }
     }
     if (a->busy)
@@ -591,6 +595,7 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
     a->tot.energy += out->energy;
     a->tot.sim_time += step;
     a->tot.ticks++;
+    a->pending = 1;
 }
 
 static void name_unknown(const myl_acct *a, const myl_acct_totals *t, char *buf, size_t n)
