@@ -599,6 +599,14 @@ int cli_open_inputs(const cli_job *j, myl_live_in *const *live, myl_bytes *built
     return rc;
 }
 
+/* Close what cli_open_inputs opened, and the arrays. */
+static void inputs_close(size_t nin, myl_reader **rd, myl_replay **rp)
+{
+    for (size_t i = 0; rd && rp && i < nin; i++)
+        myl_replay_free(rp[i]), myl_reader_close(rd[i]);
+    free(rd), free(rp);
+}
+
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
                    int record_spikes, int hashes, int progress, cli_result *res, myl_diag *d)
 {
@@ -632,9 +640,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     if (!rc)
         rc = cli_open_inputs(j, lv.in, &builtin_src, rd, rp, d);
     if (rc) {
-        for (size_t i = 0; i < nin; i++)
-            myl_replay_free(rp[i]), myl_reader_close(rd[i]);
-        free(rd), free(rp), free(pop_end);
+        inputs_close(nin, rd, rp);
+        free(pop_end);
         live_close(&lv);
         return rc;
     }
@@ -642,9 +649,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     myl_sim *sim = NULL;
     rc = myl_sim_new(j->cn, e, &sim);
     if (rc) {
-        for (size_t i = 0; i < nin; i++)
-            myl_replay_free(rp[i]), myl_reader_close(rd[i]);
-        free(rd), free(rp), free(pop_end);
+        inputs_close(nin, rd, rp);
+        free(pop_end);
         live_close(&lv);
         return myl_diag_fail(d, rc, "cannot start the %s engine: %s", myl_engine_name(e),
                              myl_strerror(rc));
@@ -661,6 +667,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (rc) {
             myl_acct_free(acct);
             myl_sim_free(sim);
+            inputs_close(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return rc;
@@ -674,6 +681,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (!cores) {
             myl_acct_free(acct);
             myl_sim_free(sim);
+            inputs_close(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return MYL_ENOMEM;
@@ -689,7 +697,10 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     if (db) {
         myl_run_pop *pops = calloc(npops, sizeof *pops);
         if (!pops) {
+            free(cores);
+            myl_acct_free(acct);
             myl_sim_free(sim);
+            inputs_close(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return MYL_ENOMEM;
@@ -725,6 +736,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (rc) {
             myl_acct_free(acct);
             myl_sim_free(sim);
+            inputs_close(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return rc;

@@ -167,26 +167,33 @@ static int exec(myl_db *db, const char *sql, myl_diag *d, const char *what)
  * long as the busy timeout would have waited. */
 static int set_wal(myl_db *db, myl_diag *d)
 {
+    /* each try waits at most 10 ms on the lock itself, so that 1000 tries are about 10 s */
+    sqlite3_busy_timeout(db->h, 10);
+    int rc = 0;
     for (int tries = 0;; tries++) {
         char *err = NULL;
-        int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                              NULL, NULL, &err);
-        if (rc == SQLITE_OK)
-            return 0;
-        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
-            int e = myl_diag_fail(d, MYL_EDB, "%s: cannot configure the database: %s", db->path,
-                                  err ? err : "?");
+        int e = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                             NULL, NULL, &err);
+        if (e == SQLITE_OK)
+            break;
+        if ((e & 0xff) != SQLITE_BUSY && (e & 0xff) != SQLITE_LOCKED) {
+            rc = myl_diag_fail(d, MYL_EDB, "%s: cannot configure the database: %s", db->path,
+                               err ? err : "?");
             sqlite3_free(err);
-            return e;
+            break;
         }
         sqlite3_free(err);
-        if (tries == 1000)
-            return myl_diag_fail(d, MYL_EDB,
-                                 "%s: cannot configure the database: still locked by another "
-                                 "process after 10 s",
-                                 db->path);
-        sqlite3_sleep(10);
+        if (tries == 1000) {
+            rc = myl_diag_fail(d, MYL_EDB,
+                               "%s: cannot configure the database: still locked by another "
+                               "process after 10 s",
+                               db->path);
+            break;
+        }
+        sqlite3_sleep(5);
     }
+    sqlite3_busy_timeout(db->h, 10000);
+    return rc;
 }
 
 static void iso_now(char *buf, size_t n)
