@@ -179,11 +179,12 @@ int cmd_compare(int argc, char **argv)
             cli_error(&d, rc, "compare");
         else
             fprintf(stderr, "myelin compare: interrupted\n");
+        const int usage = ev.usage || de.usage;
         cli_result_release(&ev);
         cli_result_release(&de);
         myl_db_close(db);
         cli_job_release(&j);
-        return EXIT_RUNTIME;
+        return usage ? EXIT_USAGE : EXIT_RUNTIME;
     }
     uint64_t diff = UINT64_MAX;
     if (ev.ticks != de.ticks)

@@ -637,8 +637,9 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     }
     cli_live lv;
     int rc = live_setup(j, command, &lv, res, d); /* live streams listen now */
-    if (!rc)
-        rc = cli_open_inputs(j, lv.in, &builtin_src, rd, rp, d);
+    if (!rc && (rc = cli_open_inputs(j, lv.in, &builtin_src, rd, rp, d)) &&
+        cli_exit_code(rc) == EXIT_USAGE)
+        res->usage = 1; /* a stream that cannot be opened or does not fit: bad input */
     if (rc) {
         inputs_close(nin, rd, rp);
         free(pop_end);

@@ -130,3 +130,13 @@ expect 0 run "$DEMO" --db rt.db --input - --speed 10 <"$BAR"
 has out "realtime    speed 10, a tick every 100 us"
 eq "realtime: spikes" "$(sq rt.db "SELECT spikes FROM runs")" \
     "$(sq ref.db "SELECT spikes FROM runs")"
+
+# a stream file that is missing or not a stream is bad input: exit 2, no run recorded
+expect 2 run "$DEMO" --db missing.db --input "$T/no-such-recording.myl"
+has err "no-such-recording.myl"
+printf 'not an event stream\n' >notes.txt
+expect 2 run "$DEMO" --db missing.db --input notes.txt
+has err "notes.txt"
+eq "runs after bad inputs" "$(runs_count missing.db)" 0
+expect 2 compare "$DEMO" --db missing.db --input "$T/no-such-recording.myl"
+eq "runs after a bad input to compare" "$(runs_count missing.db)" 0
