@@ -110,6 +110,8 @@ typedef struct cli_result {
  * builtin_src must outlive the readers. On failure the caller frees what was opened. */
 int cli_open_inputs(const cli_job *j, myl_live_in *const *live, myl_bytes *builtin_src,
                     myl_reader **rd, myl_replay **rp, myl_diag *d);
+/* Close what cli_open_inputs opened (NULL entries are skipped), and free the arrays. */
+void cli_close_inputs(size_t nin, myl_reader **rd, myl_replay **rp);
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
                    int record_spikes, int hashes, int progress, cli_result *res, myl_diag *d);
 void cli_result_release(cli_result *r);

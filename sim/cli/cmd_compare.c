@@ -66,9 +66,7 @@ static int spikes_at(cli_job *j, myl_engine e, uint64_t t, uint32_t **gid, uint1
         }
     }
     myl_sim_free(s);
-    for (size_t i = 0; rd && rp && i < nin; i++)
-        myl_replay_free(rp[i]), myl_reader_close(rd[i]);
-    free(rd), free(rp);
+    cli_close_inputs(nin, rd, rp);
     return rc;
 }
 

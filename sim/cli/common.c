@@ -599,8 +599,7 @@ int cli_open_inputs(const cli_job *j, myl_live_in *const *live, myl_bytes *built
     return rc;
 }
 
-/* Close what cli_open_inputs opened, and the arrays. */
-static void inputs_close(size_t nin, myl_reader **rd, myl_replay **rp)
+void cli_close_inputs(size_t nin, myl_reader **rd, myl_replay **rp)
 {
     for (size_t i = 0; rd && rp && i < nin; i++)
         myl_replay_free(rp[i]), myl_reader_close(rd[i]);
@@ -641,7 +640,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         cli_exit_code(rc) == EXIT_USAGE)
         res->usage = 1; /* a stream that cannot be opened or does not fit: bad input */
     if (rc) {
-        inputs_close(nin, rd, rp);
+        cli_close_inputs(nin, rd, rp);
         free(pop_end);
         live_close(&lv);
         return rc;
@@ -650,7 +649,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
     myl_sim *sim = NULL;
     rc = myl_sim_new(j->cn, e, &sim);
     if (rc) {
-        inputs_close(nin, rd, rp);
+        cli_close_inputs(nin, rd, rp);
         free(pop_end);
         live_close(&lv);
         return myl_diag_fail(d, rc, "cannot start the %s engine: %s", myl_engine_name(e),
@@ -668,7 +667,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (rc) {
             myl_acct_free(acct);
             myl_sim_free(sim);
-            inputs_close(nin, rd, rp);
+            cli_close_inputs(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return rc;
@@ -682,7 +681,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (!cores) {
             myl_acct_free(acct);
             myl_sim_free(sim);
-            inputs_close(nin, rd, rp);
+            cli_close_inputs(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return MYL_ENOMEM;
@@ -701,7 +700,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             free(cores);
             myl_acct_free(acct);
             myl_sim_free(sim);
-            inputs_close(nin, rd, rp);
+            cli_close_inputs(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return MYL_ENOMEM;
@@ -737,7 +736,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (rc) {
             myl_acct_free(acct);
             myl_sim_free(sim);
-            inputs_close(nin, rd, rp);
+            cli_close_inputs(nin, rd, rp);
             free(pop_end);
             live_close(&lv);
             return rc;

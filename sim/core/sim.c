@@ -286,19 +286,29 @@ size_t myl_sim_memory(const myl_sim *s)
     return s->bytes + (s->sched ? myl_sched_memory(s->sched) : 0);
 }
 
+/* The segment neuron gid is in, with its core and local index; NULL for a gid out of range. */
+static const myl__seg *seg_of(const myl_sim *s, uint32_t gid, uint32_t *k, uint32_t *l)
+{
+    if (gid >= s->c->n)
+        return NULL;
+    *k = s->c->core_of[gid];
+    *l = s->c->local_of[gid];
+    const myl__core *C = &s->c->core[*k];
+    for (uint32_t g = 0; g < C->nseg; g++)
+        if (*l >= C->seg[g].lo && *l < C->seg[g].lo + C->seg[g].n)
+            return &C->seg[g];
+    return NULL;
+}
+
 int myl_sim_inject(myl_sim *s, uint32_t gid, uint32_t count)
 {
-    const myl_cnet *c = s->c;
-    if (gid >= c->n || count == 0)
-        return count == 0 ? 0 : MYL_EINVAL;
-    uint32_t k = c->core_of[gid], l = c->local_of[gid];
-    const myl__core *C = &c->core[k];
-    int ok = 0;
-    for (uint32_t g = 0; g < C->nseg && !ok; g++)
-        ok = C->seg[g].model == MYL_MODEL_EVENTS && l >= C->seg[g].lo &&
-             l < C->seg[g].lo + C->seg[g].n;
-    if (!ok)
+    if (count == 0)
+        return 0;
+    uint32_t k, l;
+    const myl__seg *S = seg_of(s, gid, &k, &l);
+    if (!S || S->model != MYL_MODEL_EVENTS)
         return MYL_EINVAL;
+    const myl__core *C = &s->c->core[k];
     core_rt *rt = &s->rt[k];
     if (!rt->inj_cnt) {
         rt->inj_cnt = myl_calloc(C->n, sizeof *rt->inj_cnt);
@@ -382,44 +392,26 @@ const uint64_t *myl_sim_spike_counts(const myl_sim *s)
 
 float myl_sim_v(const myl_sim *s, uint32_t gid)
 {
-    if (gid >= s->c->n)
+    uint32_t k, l;
+    const myl__seg *S = seg_of(s, gid, &k, &l);
+    if (!S || myl_model_is_source(S->model))
         return NAN;
-    const myl__core *C = &s->c->core[s->c->core_of[gid]];
-    uint32_t l = s->c->local_of[gid];
-    for (uint32_t g = 0; g < C->nseg; g++)
-        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n) {
-            const myl__nstate *st = &s->rt[s->c->core_of[gid]].st;
-            if (myl_model_is_source(C->seg[g].model))
-                return NAN;
-            return C->seg[g].arith ? (float)st->cv[l] : st->v[l]; /* chip: its integer v */
-        }
-    return NAN;
+    const myl__nstate *st = &s->rt[k].st;
+    return S->arith ? (float)st->cv[l] : st->v[l]; /* chip: its integer v */
 }
 
 const float *myl_sim_v_addr(const myl_sim *s, uint32_t gid)
 {
-    if (gid >= s->c->n)
-        return NULL;
-    const myl__core *C = &s->c->core[s->c->core_of[gid]];
-    uint32_t l = s->c->local_of[gid];
-    for (uint32_t g = 0; g < C->nseg; g++)
-        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n)
-            return myl_model_is_source(C->seg[g].model) || C->seg[g].arith
-                       ? NULL
-                       : &s->rt[s->c->core_of[gid]].st.v[l];
-    return NULL;
+    uint32_t k, l;
+    const myl__seg *S = seg_of(s, gid, &k, &l);
+    return !S || myl_model_is_source(S->model) || S->arith ? NULL : &s->rt[k].st.v[l];
 }
 
 const int32_t *myl_sim_busy_addr(const myl_sim *s, uint32_t gid)
 {
-    if (gid >= s->c->n)
-        return NULL;
-    const myl__core *C = &s->c->core[s->c->core_of[gid]];
-    uint32_t l = s->c->local_of[gid];
-    for (uint32_t g = 0; g < C->nseg; g++)
-        if (l >= C->seg[g].lo && l < C->seg[g].lo + C->seg[g].n)
-            return C->seg[g].arith ? &s->rt[s->c->core_of[gid]].st.busy[l] : NULL;
-    return NULL;
+    uint32_t k, l;
+    const myl__seg *S = seg_of(s, gid, &k, &l);
+    return S && S->arith ? &s->rt[k].st.busy[l] : NULL;
 }
 
 /* ---- event engine: delivery -------------------------------------------------------------- */
