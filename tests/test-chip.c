@@ -108,18 +108,11 @@ START_TEST(spinnaker_engines)
 }
 END_TEST
 
-START_TEST(loihi_trace)
+/* One source spiking on a known schedule into one neuron through one synapse of delay 1: the
+ * engine's v must be exactly what myl_loihi_update gives for the input a_in = w_chip at the
+ * ticks after each spike, and the neuron must fire as often. */
+static void loihi_trace(const char *net, const int *spike_at, size_t nspikes, int want_spikes)
 {
-    /* one source spiking on a known schedule into one cuba_lif neuron through one synapse of
-     * delay 1: the engine's u and v must be exactly what myl_loihi_update gives for the input
-     * a_in = w_chip at the ticks after each spike */
-    static const char *const net =
-        "run: {dt: 1 ms}\n"
-        "populations:\n"
-        "  - {name: s, size: 1, model: spike_times, times: [2, 3, 4, 10, 11, 30]}\n"
-        "  - {name: n, size: 1, model: cuba_lif, tau_m: 10 ms, tau_syn: 4 ms, v_th: 0.4}\n"
-        "projections:\n"
-        "  - {from: s, to: n, rule: one_to_one, weight: 1, delay: 1}\n";
     myl_netfile *nf;
     myl_diag d = {0};
     ck_assert_int_eq(myl_netfile_parse(net, strlen(net), "t.yaml", ".", &nf, &d), 0);
@@ -136,11 +129,10 @@ START_TEST(loihi_trace)
     myl_sim *s;
     ck_assert_int_eq(myl_sim_new(c, MYL_ENGINE_EVENT, &s), 0);
     myl_loihi_state ref = {0, 0, 0};
-    const int spike_at[] = {2, 3, 4, 10, 11, 30};
     int nspk_ref = 0, nspk = 0;
-    for (int t = 0; t < 60; t++) {
+    for (int t = 0; t < 80; t++) {
         int64_t a_in = 0;
-        for (size_t k = 0; k < sizeof spike_at / sizeof spike_at[0]; k++)
+        for (size_t k = 0; k < nspikes; k++)
             a_in += spike_at[k] + 1 == t ? w : 0;
         nspk_ref += myl_loihi_update(p, &ref, a_in);
         myl_tick_report r;
@@ -152,12 +144,57 @@ START_TEST(loihi_trace)
             ck_abort_msg("tick %d: engine v = %g, bit-accurate update v = %d", t, v, ref.v);
     }
     ck_assert_int_eq(nspk, nspk_ref);
-    ck_assert_int_gt(nspk, 0);
+    if (want_spikes)
+        ck_assert_int_gt(nspk, 0);
     myl_sim_free(s);
     myl_cnet_free(c);
     myl_chipq_free(q);
     myl_hw_free(hw);
     myl_netfile_free(nf);
+}
+
+START_TEST(loihi_trace_cuba)
+{
+    static const int at[] = {2, 3, 4, 10, 11, 30};
+    loihi_trace("run: {dt: 1 ms}\n"
+                "populations:\n"
+                "  - {name: s, size: 1, model: spike_times, times: [2, 3, 4, 10, 11, 30]}\n"
+                "  - {name: n, size: 1, model: cuba_lif, tau_m: 10 ms, tau_syn: 4 ms, v_th: 0.4}\n"
+                "projections:\n"
+                "  - {from: s, to: n, rule: one_to_one, weight: 1, delay: 1}\n",
+                at, sizeof at / sizeof at[0], 1);
+}
+END_TEST
+
+START_TEST(loihi_trace_bias_refractory)
+{
+    /* a bias that makes the neuron fire on its own, a refractory period that holds v at 0,
+     * and input on top: the bias and refractory terms of the update */
+    static const int at[] = {5, 6, 20, 21, 22, 50};
+    loihi_trace("run: {dt: 1 ms}\n"
+                "populations:\n"
+                "  - {name: s, size: 1, model: spike_times, times: [5, 6, 20, 21, 22, 50]}\n"
+                "  - {name: n, size: 1, model: lif, tau_m: 20 ms, v_th: 1, bias: 1.5,\n"
+                "     refractory: 4 ms}\n"
+                "projections:\n"
+                "  - {from: s, to: n, rule: one_to_one, weight: 0.3, delay: 1}\n",
+                at, sizeof at / sizeof at[0], 1);
+}
+END_TEST
+
+START_TEST(loihi_trace_inhibited)
+{
+    /* a negative bias and inhibitory input: v goes below 0 and decays back toward it, which
+     * exercises the decay's rounding toward zero on negative values */
+    static const int at[] = {3, 4, 5, 6, 7, 8, 9, 40};
+    loihi_trace("run: {dt: 1 ms}\n"
+                "populations:\n"
+                "  - {name: s, size: 1, model: spike_times, times: [3, 4, 5, 6, 7, 8, 9, 40]}\n"
+                "  - {name: n, size: 1, model: cuba_lif, tau_m: 12 ms, tau_syn: 3 ms, v_th: 1,\n"
+                "     bias: -0.2}\n"
+                "projections:\n"
+                "  - {from: s, to: n, rule: one_to_one, weight: -2, delay: 1}\n",
+                at, sizeof at / sizeof at[0], 0);
 }
 END_TEST
 
@@ -184,7 +221,9 @@ static Suite *suite(void)
     tcase_add_test(tc, loihi_engines);
     tcase_add_test(tc, truenorth_engines);
     tcase_add_test(tc, spinnaker_engines);
-    tcase_add_test(tc, loihi_trace);
+    tcase_add_test(tc, loihi_trace_cuba);
+    tcase_add_test(tc, loihi_trace_bias_refractory);
+    tcase_add_test(tc, loihi_trace_inhibited);
     tcase_add_test(tc, li_refused);
     suite_add_tcase(s, tc);
     return s;
