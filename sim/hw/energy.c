@@ -627,7 +627,7 @@ typedef struct tick_sums {
 
 static inline void count_spike(const myl_acct *a, uint32_t g, uint32_t cnt, int wide,
                                uint64_t *restrict msg, uint64_t *restrict syn,
-                               double *restrict nside, tick_sums *t)
+                               double *restrict nside, tick_sums *restrict t)
 {
     const spk_cost *k = &a->sc[g];
     const double c = cnt;
@@ -663,8 +663,9 @@ static inline void prefetch_dests(const myl_acct *a, uint32_t g)
  * population is mapped in order), and adding to the same core's sums one after another waits
  * for each addition; the spikes are taken from the two halves of the list in turn, which
  * gives the processor two independent chains. */
-static inline void count_spikes(myl_acct *a, const myl_tick_report *r, int wide, tick_sums *t)
+static inline void count_spikes(myl_acct *a, const myl_tick_report *r, int wide, tick_sums *out)
 {
+    tick_sums sums = {0}, *t = &sums; /* in registers, not in *out, while the spikes are added */
     const uint64_t stamp = a->tot.ticks + 1;
     uint64_t *msg = a->msg, *syn = a->syn_w;
     double *nside = a->nside;
@@ -688,6 +689,7 @@ static inline void count_spikes(myl_acct *a, const myl_tick_report *r, int wide,
     }
     if (n & 1)
         count_spike(a, r->spike[n - 1], r->count[n - 1], wide, msg, syn, nside, t);
+    *out = sums;
 }
 
 /* The pass over the cores that ends a tick: each core's latency (the longer of its neuron and
