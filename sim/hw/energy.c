@@ -4,12 +4,19 @@
  * neuron, the cores its spikes go to with their synapse counts, and the hop counts and latency
  * of the routes there; for each core, the constant per-tick cost of accessing its neurons. A
  * tick then costs O(spikes x destination cores + cores), outside the simulation's inner loops -
- * plus, with a simulator attached (myl_acct_attach), one look at every neuron's membrane
- * potential to tell which neurons the chip updates (O(neurons), as the chip itself does).
+ * plus, with a simulator attached (myl_acct_attach), one look at every neuron's state to tell
+ * which neurons the chip updates (O(neurons), as the chip itself does).
+ *
+ * A tick needs each core's latency, so it adds up, per core, whole numbers (messages in,
+ * synaptic operations, updates at the core's cost) and the neuron side of its spikes, and
+ * turns them into seconds in one pass over the cores. The per-core counts and energies of
+ * the results are kept per neuron (spikes, firing ticks, updates) and per core (updates, busy
+ * time) and added up when they are read (settle), so a tick writes no per-core record.
  */
 #include "myelin/energy.h"
 
 #include "myelin/alloc.h"
+#include "myelin/err.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,26 +28,56 @@ typedef struct dest {
     uint32_t nsyn;
 } dest;
 
-/* What one spike of neuron g costs the network, by route. */
-typedef struct src_info {
-    uint64_t first; /* into dests */
-    uint32_t ndest;
+/* A neuron's destination cores are kept packed, one 32-bit word each: core << 8 | synapses
+ * there, or core << 8 | DEST_WIDE followed by a word with the count when it is DEST_WIDE or
+ * more. Half the bytes of a (core, count) pair: a tick reads the destinations of every spike,
+ * and with Brunel on Loihi (~900 destination cores per recurrent neuron) those reads are most
+ * of what pricing a tick costs. */
+enum { DEST_SHIFT = 8, DEST_WIDE = 255 };
+#define DEST_MAX_CORES (UINT32_C(1) << (32 - DEST_SHIFT))
+
+/* The next destination at w: its core and synapse count; returns the word after it. */
+static inline const uint32_t *dest_next(const uint32_t *w, uint32_t *core, uint32_t *nsyn)
+{
+    const uint32_t x = *w++;
+    *core = x >> DEST_SHIFT;
+    *nsyn = x & DEST_WIDE;
+    if (*nsyn == DEST_WIDE)
+        *nsyn = *w++;
+    return w;
+}
+
+/* What one spike of neuron g costs: read for every spike of a tick. */
+typedef struct spk_cost {
+    uint64_t first; /* into dw */
+    uint32_t nword; /* words of destinations in dw */
     uint32_t core;
+    double lat_cnt;    /* the source core's neuron side per spike: generation, messages out */
+    double lat_fire;   /* and per firing tick: a source's update */
+    double route_lat;  /* longest route of the spike (0 without destinations) */
+    double e_spike;    /* spike generation */
+    double e_fire;     /* a source's update when it fires (SANA-FE's input soma) */
+    double net_energy; /* messages out and in, hops, chip links: per spike */
+    double e_syn;      /* synaptic operations at every destination */
+} spk_cost;
+
+/* The rest of what is known of neuron g: read when counts are settled. */
+typedef struct src_info {
+    uint32_t ndest;
+    uint32_t hop_n, hop_e, hop_s, hop_w, chip;
     int16_t soma;   /* variant, -1 for none (a source without an input soma) */
     uint8_t source; /* a spike source */
     uint8_t pad;
-    uint32_t hop_n, hop_e, hop_s, hop_w, chip;
-    double route_lat;  /* longest route of the spike */
-    double net_energy; /* messages out and in, hops, chip links: per spike */
-    /* what the tick of a spike needs at once, per spike (x count) and per firing neuron; the
-     * counts and each core's energy are added up when they are read (settle) */
-    double e_spike;  /* spike generation */
-    double e_syn;    /* synaptic operations at every destination */
-    double e_fire;   /* a source's update when it fires (SANA-FE's input soma) */
-    double lat_cnt;  /* the source core's neuron side: spike generation, messages out */
-    double lat_fire; /* and a source's update */
     double e_upd, lat_upd; /* an update of this (non-source) neuron: soma update, dendrite */
 } src_info;
+
+/* A stretch of the engine's per-neuron update notes (chip arithmetic) that lie contiguous in
+ * memory; the mapping's core of each is at bcore[first ..]. */
+typedef struct busy_run {
+    const int32_t *note;
+    uint64_t first;
+    uint32_t n;
+} busy_run;
 
 /* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
 typedef struct costs {
@@ -113,26 +150,38 @@ struct myl_acct {
     const myl_hw *hw;
     const myl_net *net;
     uint32_t n, ncores;
-    src_info *src;
-    dest *dests;
+    spk_cost *sc;  /* [n] */
+    src_info *src; /* [n] */
+    uint32_t *dw;  /* destinations, packed (DEST_SHIFT) */
     myl_core_counts *cc;
-    double *neuron_lat;          /* [ncores] scratch: this tick's neuron side of each core */
-    double *msg_lat;             /* [ncores] scratch: this tick's message side */
-    double *access_e, *access_l; /* per core per tick */
-    double *update_e, *update_l; /* per active neuron of the core */
+    /* per core, this tick */
+    uint64_t *msg;     /* messages in << 32 | synaptic operations; messages in alone when the
+                        * tick's sums may not fit (then synaptic operations are in syn_w) */
+    uint64_t *syn_w;   /* made when first needed */
+    uint32_t max_nsyn; /* the most synapses of one neuron on one core */
+    uint32_t *nupd;    /* updates at the core's update cost (update_e, update_l) */
+    double *nside;     /* the rest of the neuron side: spikes, messages out, sources' and
+                        * float neurons' own updates */
+    /* per core, constant */
+    double *access_e, *access_l; /* per tick */
+    double *update_e, *update_l; /* per updated neuron of the core (chip arithmetic, or without
+                                  * a simulator): the mean over its non-source neurons */
     uint32_t *core_n;            /* neurons mapped on each core */
-    /* Each core costs its access every tick whatever happens; those constant parts are added
-     * once when the counts are read (settle). */
     double access_e_sum;         /* access energy of all cores, per tick */
-    uint64_t settled;            /* ticks whose constant parts are in cc */
-    uint64_t *spk, *fires;       /* [n] spikes and firing ticks since the last settle */
-    uint64_t *upds;              /* [n] updates (by the chip's rule) since the last settle */
-    int pending;                 /* a tick since the last settle */
+    /* per core, since the last settle */
+    double *busy;          /* s of work */
+    uint64_t *upd_sum;     /* updates at the core's update cost */
+    uint64_t settled;      /* ticks whose constant parts are in cc */
+    uint64_t *spk, *fires; /* [n] spikes and firing ticks since the last settle */
+    uint64_t *upds;        /* [n] updates at the neuron's own cost since the last settle */
+    int pending;           /* a tick since the last settle */
     uint32_t tiles, chips;
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
     const myl_sim *sim;
-    const int32_t **busy; /* chip arithmetic: [n] where the simulator notes an update */
+    busy_run *runs; /* chip arithmetic: where the simulator notes an update */
+    uint32_t nruns;
+    uint32_t *bcore; /* [non-source neurons] their cores, in the order of runs */
     const float **v; /* [n] where the simulator keeps each neuron's membrane potential */
     float *v_prev;   /* [n] membrane potential at the end of the last tick */
     float *v_rest;   /* [n] resting potential */
@@ -145,30 +194,16 @@ void myl_acct_free(myl_acct *a)
 {
     if (!a)
         return;
-    myl_free(a->src);
-    myl_free(a->dests);
-    myl_free(a->cc);
-    myl_free(a->neuron_lat);
-    myl_free(a->msg_lat);
-    myl_free(a->busy);
-    myl_free(a->v);
-    myl_free(a->v_prev);
-    myl_free(a->v_rest);
-    myl_free(a->driven);
-    myl_free(a->fired);
-    myl_free(a->access_e);
-    myl_free(a->access_l);
-    myl_free(a->update_e);
-    myl_free(a->update_l);
-    myl_free(a->core_n);
-    myl_free(a->spk);
-    myl_free(a->fires);
-    myl_free(a->upds);
+    void *arrays[] = {a->sc,       a->src,      a->dw,     a->cc,       a->msg,
+                      a->syn_w,    a->nupd,     a->nside,  a->access_e, a->access_l,
+                      a->update_e, a->update_l, a->core_n, a->busy,     a->upd_sum,
+                      a->spk,      a->fires,    a->upds,   a->runs,     a->bcore,
+                      a->v,        a->v_prev,   a->v_rest, a->driven,   a->fired};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        myl_free(arrays[i]);
     myl_free(a);
 }
 
-/* Collects a neuron's rows merged per destination core (rows come in core order); counts
- * without storing once the buffer is full, so the caller can grow it and ask again. */
 /* A source's synapses merged per destination core of the mapping (not of the engine's layout,
  * which may be coarser): the cores in order of first reach, with a synapse count each. */
 typedef struct tgt_ctx {
@@ -210,7 +245,8 @@ static double sync_latency(const myl_hw *hw, uint32_t tiles)
 {
     if (!hw->sync_table)
         return hw->sync.v;
-    /* the entry for the largest tile count not above the tiles in use */
+    /* the entry for the largest tile count not above the tiles in use (loading requires
+     * the table in increasing tile counts) */
     double lat = hw->nsync ? hw->sync_lat[0].v : 0;
     for (uint32_t i = 0; i < hw->nsync; i++)
         if (hw->sync_tiles[i] <= tiles)
@@ -226,10 +262,18 @@ static int input_soma(const myl_hw *hw)
     return -1;
 }
 
+/* n elements of size sz, zeroed; at least one, so that an empty network needs no NULL checks */
+static void *zalloc(size_t n, size_t sz)
+{
+    return myl_calloc(n ? n : 1, sz);
+}
+
 int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
                  myl_acct **out)
 {
     *out = NULL;
+    if (m->ncores > DEST_MAX_CORES)
+        return MYL_ERANGE;
     myl_acct *a = myl_calloc(1, sizeof *a);
     if (!a)
         return MYL_ENOMEM;
@@ -245,54 +289,70 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         myl_free(a);
         return MYL_EINVAL;
     }
-    a->src = myl_calloc(a->n ? a->n : 1, sizeof *a->src);
-    a->cc = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->cc);
-    a->neuron_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->neuron_lat);
-    a->msg_lat = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->msg_lat);
-    a->access_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_e);
-    a->access_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->access_l);
-    a->update_e = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_e);
-    a->update_l = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->update_l);
-    uint32_t *models = myl_calloc(a->ncores ? a->ncores : 1, sizeof *models);
-    a->core_n = myl_calloc(a->ncores ? a->ncores : 1, sizeof *a->core_n);
-    a->spk = myl_calloc(a->n ? a->n : 1, sizeof *a->spk);
-    a->fires = myl_calloc(a->n ? a->n : 1, sizeof *a->fires);
-    a->upds = myl_calloc(a->n ? a->n : 1, sizeof *a->upds);
-    tgt_ctx tc = {m->core_of, myl_calloc(a->ncores ? a->ncores : 1, sizeof *tc.slot), NULL, 0,
-                  0, 0};
+    const uint32_t n = a->n, nc = a->ncores;
+    a->sc = zalloc(n, sizeof *a->sc);
+    a->src = zalloc(n, sizeof *a->src);
+    a->cc = zalloc(nc, sizeof *a->cc);
+    a->msg = zalloc(nc, sizeof *a->msg);
+    a->syn_w = zalloc(nc, sizeof *a->syn_w);
+    a->nupd = zalloc(nc, sizeof *a->nupd);
+    a->nside = zalloc(nc, sizeof *a->nside);
+    a->access_e = zalloc(nc, sizeof *a->access_e);
+    a->access_l = zalloc(nc, sizeof *a->access_l);
+    a->update_e = zalloc(nc, sizeof *a->update_e);
+    a->update_l = zalloc(nc, sizeof *a->update_l);
+    a->core_n = zalloc(nc, sizeof *a->core_n);
+    a->busy = zalloc(nc, sizeof *a->busy);
+    a->upd_sum = zalloc(nc, sizeof *a->upd_sum);
+    a->spk = zalloc(n, sizeof *a->spk);
+    a->fires = zalloc(n, sizeof *a->fires);
+    a->upds = zalloc(n, sizeof *a->upds);
+    uint32_t *models = zalloc(nc, sizeof *models);
+    tgt_ctx tc = {m->core_of, zalloc(nc, sizeof *tc.slot), NULL, 0, 0, 0};
     uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
-    if (!a->src || !a->cc || !a->neuron_lat || !a->msg_lat || !a->access_e || !a->access_l ||
-        !a->update_e || !a->update_l || !models || !a->core_n || !tc.slot || !a->spk ||
-        !a->fires || !a->upds)
+    if (!a->sc || !a->src || !a->cc || !a->msg || !a->syn_w || !a->nupd || !a->nside ||
+        !a->access_e || !a->access_l || !a->update_e || !a->update_l || !a->core_n || !a->busy ||
+        !a->upd_sum || !a->spk || !a->fires || !a->upds || !models || !tc.slot)
         goto fail;
     const int in_soma = input_soma(hw);
-    for (uint32_t g = 0; g < a->n; g++) {
+    const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
+    for (uint32_t g = 0; g < n; g++) {
         /* destinations of the neuron's spikes: one message per core its synapses reach */
+        spk_cost *k = &a->sc[g];
         src_info *s = &a->src[g];
         tc.n = 0;
         myl_cnet_targets(c, g, on_target, &tc);
         if (tc.oom)
             goto fail;
-        for (uint32_t k = 0; k < tc.n; k++)
-            tc.slot[tc.d[k].core] = 0;
+        for (uint32_t j = 0; j < tc.n; j++)
+            tc.slot[tc.d[j].core] = 0;
         if (tc.n > 1)
             qsort(tc.d, tc.n, sizeof *tc.d, dest_cmp);
-        if (total + tc.n > cap) {
+        uint32_t words = tc.n;
+        for (uint32_t j = 0; j < tc.n; j++)
+            words += tc.d[j].nsyn >= DEST_WIDE;
+        if (total + words > cap) {
             uint64_t ncap = cap ? cap * 2 : 1024;
-            while (ncap < total + tc.n)
+            while (ncap < total + words)
                 ncap *= 2;
-            dest *v = myl_reallocarray(a->dests, ncap, sizeof *v);
+            uint32_t *v = myl_reallocarray(a->dw, ncap, sizeof *v);
             if (!v)
                 goto fail;
-            a->dests = v, cap = ncap;
+            a->dw = v, cap = ncap;
         }
-        if (tc.n)
-            memcpy(a->dests + total, tc.d, tc.n * sizeof *tc.d);
-        s->first = total;
+        k->first = total;
+        k->nword = words;
+        for (uint32_t j = 0; j < tc.n; j++) {
+            const uint32_t ns = tc.d[j].nsyn;
+            a->dw[total++] = tc.d[j].core << DEST_SHIFT | (ns < DEST_WIDE ? ns : DEST_WIDE);
+            if (ns >= DEST_WIDE)
+                a->dw[total++] = ns;
+            if (ns > a->max_nsyn)
+                a->max_nsyn = ns;
+        }
         s->ndest = tc.n;
-        total += tc.n;
-        s->core = m->core_of[g];
+        k->core = m->core_of[g];
         uint32_t pop = myl_cnet_pop_of(c, g);
         int src = myl_model_is_source(myl_net_pop_model(net, pop));
         int v = soma && soma[pop] >= 0 ? soma[pop] : src ? in_soma : 0;
@@ -301,60 +361,54 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
             s->soma = -1;
         s->source = (uint8_t)src;
         /* messages: one out of the source core per destination core, one into each */
-        s->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
-        for (uint32_t k = 0; k < s->ndest; k++) {
+        k->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
+        for (uint32_t j = 0; j < tc.n; j++) {
             myl_route r;
-            myl_map_route(m, hw, s->core, a->dests[s->first + k].core, &r);
+            myl_map_route(m, hw, k->core, tc.d[j].core, &r);
             s->hop_n += r.n, s->hop_e += r.e, s->hop_s += r.s, s->hop_w += r.w;
             s->chip += r.chip;
             double lat = r.n * hw->hop_n.latency.v + r.e * hw->hop_e.latency.v +
                          r.s * hw->hop_s.latency.v + r.w * hw->hop_w.latency.v +
                          r.chip * hw->chip_hop.latency.v;
-            if (lat > s->route_lat)
-                s->route_lat = lat;
+            if (lat > k->route_lat)
+                k->route_lat = lat;
+            k->e_syn += syn ? tc.d[j].nsyn * syn->spike.energy.v : 0;
         }
-        s->net_energy += s->hop_n * hw->hop_n.energy.v + s->hop_e * hw->hop_e.energy.v +
+        k->net_energy += s->hop_n * hw->hop_n.energy.v + s->hop_e * hw->hop_e.energy.v +
                          s->hop_s * hw->hop_s.energy.v + s->hop_w * hw->hop_w.energy.v +
                          s->chip * hw->chip_hop.energy.v;
         /* per spike: the source core's neuron side, and each destination's message side */
-        const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
-        s->lat_cnt = (double)s->ndest * hw->msg_out.latency.v;
+        k->lat_cnt = (double)s->ndest * hw->msg_out.latency.v;
         if (s->soma >= 0) {
-            const myl_soma_cost *sc = &hw->soma[s->soma];
-            s->e_spike = sc->spike.energy.v;
-            s->lat_cnt += sc->spike.latency.v;
+            const myl_soma_cost *so = &hw->soma[s->soma];
+            k->e_spike = so->spike.energy.v;
+            k->lat_cnt += so->spike.latency.v;
             if (src) {
-                s->e_fire = sc->update.energy.v;
-                s->lat_fire = sc->update.latency.v;
+                k->e_fire = so->update.energy.v;
+                k->lat_fire = so->update.latency.v;
             } else {
-                s->e_upd = sc->update.energy.v + hw->dendrite.energy.v;
-                s->lat_upd = sc->update.latency.v + hw->dendrite.latency.v;
+                s->e_upd = so->update.energy.v + hw->dendrite.energy.v;
+                s->lat_upd = so->update.latency.v + hw->dendrite.latency.v;
             }
-        }
-        for (uint32_t k = 0; k < s->ndest; k++)
-            s->e_syn += syn ? a->dests[s->first + k].nsyn * syn->spike.energy.v : 0;
-        /* per-core constants: accessing every mapped neuron each tick; the update cost of
-         * the core's neurons (the mean over them when populations with different somas share
-         * a core) */
-        if (s->soma >= 0) {
-            const myl_soma_cost *sc = &hw->soma[s->soma];
-            a->access_e[s->core] += sc->access.energy.v;
-            a->access_l[s->core] += sc->access.latency.v;
+            /* per-core constants: accessing every mapped neuron each tick; the update cost
+             * of the core's neurons (the mean over them when populations with different
+             * somas share a core) */
+            a->access_e[k->core] += so->access.energy.v;
+            a->access_l[k->core] += so->access.latency.v;
             if (!src) {
-                a->update_e[s->core] += sc->update.energy.v + hw->dendrite.energy.v;
-                a->update_l[s->core] += sc->update.latency.v + hw->dendrite.latency.v;
-                models[s->core]++;
+                a->update_e[k->core] += s->e_upd;
+                a->update_l[k->core] += s->lat_upd;
+                models[k->core]++;
             }
         }
-        a->core_n[s->core]++;
+        a->core_n[k->core]++;
     }
-    for (uint32_t k = 0; k < a->ncores; k++) {
-        if (models[k]) {
-            a->update_e[k] /= models[k];
-            a->update_l[k] /= models[k];
+    for (uint32_t j = 0; j < nc; j++) {
+        if (models[j]) {
+            a->update_e[j] /= models[j];
+            a->update_l[j] /= models[j];
         }
-        a->access_e_sum += a->access_e[k];
-        a->neuron_lat[k] = a->access_l[k]; /* the first tick's neuron side starts there */
+        a->access_e_sum += a->access_e[j];
     }
     a->tiles = m->ntiles;
     a->chips = m->nchips;
@@ -378,21 +432,48 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
         return MYL_EINVAL;
     const uint32_t n = a->n;
     if (a->hw->arith != MYL_ARITH_FLOAT) {
-        /* a chip's integer state has its own rest: the engine's count of neurons that needed
-         * an update, taken per neuron so that it can be summed per core of the mapping */
-        a->busy = myl_calloc(n ? n : 1, sizeof *a->busy);
-        if (!a->busy)
-            return MYL_ENOMEM;
-        for (uint32_t g = 0; g < n; g++)
-            a->busy[g] = a->src[g].source ? NULL : myl_sim_busy_addr(sim, g);
+        /* a chip's integer state has its own rest: the engine's note of each neuron that
+         * needed an update, summed per core of the mapping. The notes lie in the engine's
+         * arrays, mostly in runs of consecutive neurons; the tick walks those runs. */
+        uint32_t nruns = 0, nnotes = 0;
+        const int32_t *end = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+            nruns = nnotes = 0, end = NULL;
+            for (uint32_t g = 0; g < n; g++) {
+                const int32_t *p = a->src[g].source ? NULL : myl_sim_busy_addr(sim, g);
+                if (!p)
+                    continue;
+                if (p != end) {
+                    if (pass)
+                        a->runs[nruns] = (busy_run){p, nnotes, 0};
+                    nruns++;
+                }
+                if (pass) {
+                    a->runs[nruns - 1].n++;
+                    a->bcore[nnotes] = a->sc[g].core;
+                }
+                nnotes++;
+                end = p + 1;
+            }
+            if (!pass) {
+                a->runs = zalloc(nruns, sizeof *a->runs);
+                a->bcore = zalloc(nnotes, sizeof *a->bcore);
+                if (!a->runs || !a->bcore) {
+                    myl_free(a->runs), myl_free(a->bcore);
+                    a->runs = NULL, a->bcore = NULL;
+                    return MYL_ENOMEM;
+                }
+            }
+        }
+        a->nruns = nruns;
         a->sim = sim;
         return 0;
     }
-    a->v = myl_calloc(n ? n : 1, sizeof *a->v);
-    a->v_prev = myl_calloc(n ? n : 1, sizeof *a->v_prev);
-    a->v_rest = myl_calloc(n ? n : 1, sizeof *a->v_rest);
-    a->driven = myl_calloc(n ? n : 1, sizeof *a->driven);
-    a->fired = myl_calloc(n ? n : 1, sizeof *a->fired);
+    a->v = zalloc(n, sizeof *a->v);
+    a->v_prev = zalloc(n, sizeof *a->v_prev);
+    a->v_rest = zalloc(n, sizeof *a->v_rest);
+    a->driven = zalloc(n, sizeof *a->driven);
+    a->fired = zalloc(n, sizeof *a->fired);
     if (!a->v || !a->v_prev || !a->v_rest || !a->driven || !a->fired) {
         myl_free(a->v), myl_free(a->v_prev), myl_free(a->v_rest), myl_free(a->driven);
         myl_free(a->fired);
@@ -428,36 +509,41 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
     return 0;
 }
 
-/* Add what the ticks since the last call did to every core's counts: the constant parts, and
- * each neuron's spikes at its core and at the cores they reached. */
+/* Add what the ticks since the last call did to every core's counts: the constant parts, the
+ * updates and busy time kept per core, and each neuron's spikes at its core and at the cores
+ * they reached. */
 static void settle(myl_acct *a)
 {
     if (!a->pending)
         return;
     a->pending = 0;
     const uint64_t n = a->tot.ticks - a->settled;
-    for (uint32_t k = 0; n && k < a->ncores; k++) {
+    for (uint32_t k = 0; k < a->ncores; k++) {
         myl_core_counts *cc = &a->cc[k];
         cc->access += (uint64_t)a->core_n[k] * n;
-        cc->energy += a->access_e[k] * (double)n;
-        cc->busy += a->access_l[k] * (double)n;
+        cc->energy += a->access_e[k] * (double)n + a->update_e[k] * (double)a->upd_sum[k];
+        cc->update += a->upd_sum[k];
+        cc->busy += a->busy[k];
+        a->upd_sum[k] = 0;
+        a->busy[k] = 0;
     }
     a->settled = a->tot.ticks;
     const myl_hw *hw = a->hw;
     const double syn_e = hw->nsynapse ? hw->synapse[0].spike.energy.v : 0;
     for (uint32_t g = 0; g < a->n; g++) {
         const uint64_t cnt = a->spk[g], fires = a->fires[g], upds = a->upds[g];
+        const spk_cost *k = &a->sc[g];
+        const src_info *s = &a->src[g];
         if (upds) {
-            myl_core_counts *cu = &a->cc[a->src[g].core];
+            myl_core_counts *cu = &a->cc[k->core];
             cu->update += upds;
-            cu->energy += (double)upds * a->src[g].e_upd;
+            cu->energy += (double)upds * s->e_upd;
             a->upds[g] = 0;
         }
         if (!cnt)
             continue;
         a->spk[g] = a->fires[g] = 0;
-        const src_info *s = &a->src[g];
-        myl_core_counts *cs = &a->cc[s->core];
+        myl_core_counts *cs = &a->cc[k->core];
         cs->spike += cnt;
         if (s->source)
             cs->update += fires;
@@ -465,13 +551,14 @@ static void settle(myl_acct *a)
         cs->hop_n += cnt * s->hop_n, cs->hop_e += cnt * s->hop_e;
         cs->hop_s += cnt * s->hop_s, cs->hop_w += cnt * s->hop_w;
         cs->chip += cnt * s->chip;
-        cs->energy += (double)cnt * (s->e_spike + s->net_energy) + (double)fires * s->e_fire;
-        for (uint32_t k = 0; k < s->ndest; k++) {
-            const dest *dd = &a->dests[s->first + k];
-            myl_core_counts *cd = &a->cc[dd->core];
-            cd->synop += (uint64_t)dd->nsyn * cnt;
+        cs->energy += (double)cnt * (k->e_spike + k->net_energy) + (double)fires * k->e_fire;
+        for (const uint32_t *w = a->dw + k->first, *end = w + k->nword; w < end;) {
+            uint32_t core, nsyn;
+            w = dest_next(w, &core, &nsyn);
+            myl_core_counts *cd = &a->cc[core];
+            cd->synop += (uint64_t)nsyn * cnt;
             cd->msg_in += cnt;
-            cd->energy += (double)cnt * dd->nsyn * syn_e;
+            cd->energy += (double)cnt * nsyn * syn_e;
         }
     }
 }
@@ -485,10 +572,15 @@ static uint32_t fbits(float x)
 
 /* The chip's update rule, from the state the simulator reached: a neuron is updated when it
  * starts the tick away from rest, is driven by a bias, or its update moves it or makes it
- * fire (docs/energy.md). */
-static void count_updates(myl_acct *a, myl_tick_cost *out)
+ * fire (docs/energy.md). Each at its own cost; returns the energy. */
+static double count_updates(myl_acct *a)
 {
     const uint64_t stamp = a->tot.ticks + 1;
+    double e = 0;
+    /* consecutive neurons mostly share a core: their latency is summed here before it is
+     * added to the core's, which keeps the additions off memory */
+    uint32_t core = 0;
+    double lat = 0;
     for (uint32_t g = 0; g < a->n; g++) {
         if (a->driven[g] == 2)
             continue; /* sources: charged when they fire */
@@ -502,89 +594,187 @@ static void count_updates(myl_acct *a, myl_tick_cost *out)
         }
         const src_info *s = &a->src[g];
         a->upds[g]++;
-        out->part[MYL_E_NEURON] += s->e_upd;
-        a->neuron_lat[s->core] += s->lat_upd;
+        e += s->e_upd;
+        if (a->sc[g].core != core) {
+            a->nside[core] += lat;
+            core = a->sc[g].core, lat = 0;
+        }
+        lat += s->lat_upd;
+    }
+    a->nside[core] += lat;
+    return e;
+}
+
+/* Chip arithmetic: the neurons the engine had to update, counted per core. */
+static void count_busy(myl_acct *a)
+{
+    uint32_t *restrict nupd = a->nupd;
+    for (uint32_t r = 0; r < a->nruns; r++) {
+        const int32_t *restrict note = a->runs[r].note;
+        const uint32_t *restrict core = a->bcore + a->runs[r].first;
+        for (uint32_t i = 0; i < a->runs[r].n; i++)
+            nupd[core[i]] += note[i] != 0;
     }
 }
 
-/* Chip arithmetic: the neurons the engine had to update, each at its core's update cost. */
-static void count_busy(myl_acct *a, myl_tick_cost *out)
+/* One spike: its energy, its source core's neuron side, one message into each destination
+ * core and its synapses there. Packed: a core's messages in the high 32 bits of msg[core],
+ * its synaptic operations in the low 32 (the caller knows they fit); wide: messages in msg,
+ * synaptic operations in syn. */
+typedef struct tick_sums {
+    double e_spike, e_neuron, e_net, e_syn, route;
+} tick_sums;
+
+static inline void count_spike(const myl_acct *a, uint32_t g, uint32_t cnt, int wide,
+                               uint64_t *restrict msg, uint64_t *restrict syn,
+                               double *restrict nside, tick_sums *restrict t)
 {
-    for (uint32_t g = 0; g < a->n; g++) {
-        if (!a->busy[g] || !*a->busy[g])
-            continue;
-        const uint32_t k = a->src[g].core;
-        a->cc[k].update++;
-        out->part[MYL_E_NEURON] += a->update_e[k];
-        a->cc[k].energy += a->update_e[k];
-        a->neuron_lat[k] += a->update_l[k];
+    const spk_cost *k = &a->sc[g];
+    const double c = cnt;
+    t->e_spike += c * k->e_spike;
+    t->e_neuron += k->e_fire;
+    t->e_net += c * k->net_energy;
+    t->e_syn += c * k->e_syn;
+    t->route = k->route_lat > t->route ? k->route_lat : t->route;
+    nside[k->core] += c * k->lat_cnt + k->lat_fire;
+    const uint64_t one = wide ? cnt : (uint64_t)cnt << 32;
+    for (const uint32_t *w = a->dw + k->first, *end = w + k->nword; w < end;) {
+        uint32_t core, nsyn;
+        w = dest_next(w, &core, &nsyn);
+        if (wide) {
+            msg[core] += one;
+            syn[core] += (uint64_t)nsyn * cnt;
+        } else {
+            msg[core] += one + (uint64_t)nsyn * cnt;
+        }
     }
+}
+
+static inline void prefetch_dests(const myl_acct *a, uint32_t g)
+{
+    const spk_cost *k = &a->sc[g];
+    const char *p = (const char *)(a->dw + k->first);
+    const uint32_t bytes = k->nword * (uint32_t)sizeof *a->dw;
+    for (uint32_t b = 0; b < bytes && b < 4096; b += 64)
+        __builtin_prefetch(p + b);
+}
+
+/* The spikes of a tick. Consecutive spikes mostly come from one core and go to one core (a
+ * population is mapped in order), and adding to the same core's sums one after another waits
+ * for each addition; the spikes are taken from the two halves of the list in turn, which
+ * gives the processor two independent chains. */
+static inline void count_spikes(myl_acct *a, const myl_tick_report *r, int wide, tick_sums *out)
+{
+    tick_sums sums = {0}, *t = &sums; /* in registers, not in *out, while the spikes are added */
+    const uint64_t stamp = a->tot.ticks + 1;
+    uint64_t *msg = a->msg, *syn = a->syn_w;
+    double *nside = a->nside;
+    const uint32_t n = r->nspiking, half = n / 2;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t g = r->spike[i];
+        a->spk[g] += r->count[i];
+        a->fires[g]++;
+        if (a->fired)
+            a->fired[g] = stamp;
+    }
+    for (uint32_t i = 0; i < half; i++) {
+        /* the destinations of the next spikes: a recurrent neuron's span KiB of memory that
+         * the hardware prefetchers find only after some misses */
+        if (i + 1 < half) {
+            prefetch_dests(a, r->spike[i + 1]);
+            prefetch_dests(a, r->spike[half + i + 1]);
+        }
+        count_spike(a, r->spike[i], r->count[i], wide, msg, syn, nside, t);
+        count_spike(a, r->spike[half + i], r->count[half + i], wide, msg, syn, nside, t);
+    }
+    if (n & 1)
+        count_spike(a, r->spike[n - 1], r->count[n - 1], wide, msg, syn, nside, t);
+    *out = sums;
+}
+
+/* The pass over the cores that ends a tick: each core's latency (the longer of its neuron and
+ * message sides, which work concurrently), its busy time and updates, the slowest core; it
+ * clears the tick's sums. Returns the energy of the updates at the cores' costs. */
+static inline double close_cores(myl_acct *a, int wide, double *slowest, uint32_t *which)
+{
+    const myl_hw *hw = a->hw;
+    const double lat_in = hw->msg_in.latency.v;
+    const double lat_syn = hw->nsynapse ? hw->synapse[0].spike.latency.v : 0;
+    const uint32_t nc = a->ncores;
+    uint64_t *restrict msg = a->msg, *restrict syn = a->syn_w, *restrict upd_sum = a->upd_sum;
+    uint32_t *restrict nupd = a->nupd;
+    double *restrict nside = a->nside, *restrict busy = a->busy;
+    const double *restrict access_l = a->access_l, *restrict update_l = a->update_l,
+                           *restrict update_e = a->update_e;
+    double slow = 0, e_upd = 0;
+    for (uint32_t k = 0; k < nc; k++) {
+        const double nl = access_l[k] + (double)nupd[k] * update_l[k] + nside[k];
+        const uint64_t m = wide ? msg[k] : msg[k] >> 32;
+        const uint64_t sy = wide ? syn[k] : msg[k] & 0xFFFFFFFFu;
+        const double ml = (double)(int64_t)m * lat_in + (double)(int64_t)sy * lat_syn;
+        const double t = nl > ml ? nl : ml;
+        busy[k] += t;
+        e_upd += (double)nupd[k] * update_e[k];
+        upd_sum[k] += nupd[k];
+        slow = t > slow ? t : slow;
+        nside[k] = t; /* for finding the slowest core below */
+        msg[k] = 0, nupd[k] = 0;
+        if (wide)
+            syn[k] = 0;
+    }
+    uint32_t k = 0;
+    while (k < nc && nside[k] != slow)
+        k++;
+    memset(nside, 0, (size_t)nc * sizeof *nside);
+    *slowest = slow;
+    *which = k < nc ? k : 0;
+    return e_upd;
+}
+
+/* 1 when a tick's sums do not fit the packed form: more than 2^32 - 1 synaptic operations or
+ * messages could reach one core. A core's synaptic operations are at most the tick's spike
+ * count times the most synapses one neuron has on one core. */
+static int needs_wide(const myl_acct *a, const myl_tick_report *r)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < r->nspiking; i++)
+        total += r->count[i];
+    return total > UINT32_MAX / (a->max_nsyn ? a->max_nsyn : 1);
 }
 
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
 {
     const myl_hw *hw = a->hw;
     memset(out, 0, sizeof *out);
-    double net_lat = 0;
-    const uint64_t stamp = a->tot.ticks + 1;
     /* every core's access (its counts are settled later), and without a simulator the
      * engine's count of neurons with input or away from a fixed point, at the core's mean
      * update cost */
     out->part[MYL_E_NEURON] += a->access_e_sum;
-    for (uint32_t k = 0; !a->sim && k < a->ncores && k < r->ncores; k++) {
-        const uint64_t act = r->core_active[k];
-        if (!act)
-            continue;
-        myl_core_counts *cc = &a->cc[k];
-        a->neuron_lat[k] += act * a->update_l[k];
-        out->part[MYL_E_NEURON] += act * a->update_e[k];
-        cc->energy += act * a->update_e[k];
-        cc->update += act;
-    }
-    const double lat_in = a->hw->msg_in.latency.v;
-    const double lat_syn = a->hw->nsynapse ? a->hw->synapse[0].spike.latency.v : 0;
-    for (uint32_t i = 0; i < r->nspiking; i++) {
-        const uint32_t g = r->spike[i];
-        const src_info *s = &a->src[g];
-        const uint32_t cnt = r->count[i];
-        if (a->fired)
-            a->fired[g] = stamp;
-        a->spk[g] += cnt;
-        a->fires[g]++;
-        /* the source core's neuron side: spike generation, a source's update, the messages
-         * out (one per destination core, received by each core's message side) */
-        out->part[MYL_E_SPIKE] += cnt * s->e_spike;
-        out->part[MYL_E_NEURON] += s->e_fire;
-        out->part[MYL_E_NETWORK] += cnt * s->net_energy;
-        out->part[MYL_E_SYNAPSE] += cnt * s->e_syn;
-        a->neuron_lat[s->core] += cnt * s->lat_cnt + s->lat_fire;
-        if (s->ndest && s->route_lat > net_lat)
-            net_lat = s->route_lat;
-        /* each destination core's message side: the message in, the synaptic operations */
-        for (uint32_t k = 0; k < s->ndest; k++) {
-            const dest *dd = &a->dests[s->first + k];
-            a->msg_lat[dd->core] += cnt * (lat_in + dd->nsyn * lat_syn);
-        }
-    }
-    if (a->busy)
-        count_busy(a, out);
+    for (uint32_t k = 0; !a->sim && k < a->ncores && k < r->ncores; k++)
+        a->nupd[k] += (uint32_t)r->core_active[k];
+    tick_sums t = {0};
+    const int wide = needs_wide(a, r);
+    if (wide)
+        count_spikes(a, r, 1, &t);
+    else
+        count_spikes(a, r, 0, &t);
+    out->part[MYL_E_SPIKE] += t.e_spike;
+    out->part[MYL_E_NEURON] += t.e_neuron;
+    out->part[MYL_E_NETWORK] += t.e_net;
+    out->part[MYL_E_SYNAPSE] += t.e_syn;
+    if (a->runs)
+        count_busy(a);
     else if (a->sim)
-        count_updates(a, out);
-    /* a core's neuron side (access, update, spike, messages out) and message side (messages
-     * in, synaptic operations) work concurrently: the core takes the longer of the two */
-    double slow = 0;
-    for (uint32_t k = 0; k < a->ncores; k++) {
-        const double t = a->neuron_lat[k] > a->msg_lat[k] ? a->neuron_lat[k] : a->msg_lat[k];
-        a->cc[k].busy += t - a->access_l[k]; /* settle adds the access time of every tick */
-        if (t > slow)
-            slow = t, out->slowest_core = k;
-        a->neuron_lat[k] = a->access_l[k]; /* ready for the next tick */
-        a->msg_lat[k] = 0;
-    }
+        out->part[MYL_E_NEURON] += count_updates(a);
+    double slow;
+    uint32_t which;
+    out->part[MYL_E_NEURON] +=
+        wide ? close_cores(a, 1, &slow, &which) : close_cores(a, 0, &slow, &which);
+    out->slowest_core = which;
     out->core_latency = slow;
-    out->net_latency = net_lat;
+    out->net_latency = t.route;
     out->sync_latency = a->sync;
-    out->latency = slow + net_lat + a->sync;
+    out->latency = slow + t.route + a->sync;
     /* a chip with a real-time step takes that long per tick however little it does */
     double step = hw->tick_period.v > out->latency ? hw->tick_period.v : out->latency;
     out->part[MYL_E_STATIC] = hw->static_power.v * a->chips * step;
