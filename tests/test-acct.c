@@ -20,7 +20,10 @@
  * Every tick, myl_acct_tick's energy, energy parts and latencies must equal the reference's
  * within a relative 1e-9 (sums may be added in another order), and its slowest core must be
  * one whose latency is the reference's largest; at the end the totals and every core's counts
- * must match (integers exactly, energy and busy time within 1e-9).
+ * must match (integers exactly, energy and busy time within 1e-9). A second accountant gets the
+ * same ticks through myl_acct_push / myl_acct_pop, priced on its own thread while the
+ * simulator steps on: every tick's cost, the totals and the per-core counts must be the first
+ * accountant's to the last bit.
  *
  * The runs: a recurrent network of lif, cuba_lif and if neurons with Poisson drive (sources
  * that spike several times in a tick), built so that each part of the update rule decides for
@@ -496,6 +499,18 @@ typedef void (*inject_fn)(myl_sim *s, uint64_t t);
 
 #define MAX_PRICINGS 2
 
+/* Two costs equal to the last bit (field by field: the struct has padding). */
+static int same_cost(const myl_tick_cost *x, const myl_tick_cost *y)
+{
+    return memcmp(&x->energy, &y->energy, sizeof x->energy) == 0 &&
+           memcmp(x->part, y->part, sizeof x->part) == 0 &&
+           memcmp(&x->latency, &y->latency, sizeof x->latency) == 0 &&
+           memcmp(&x->core_latency, &y->core_latency, sizeof x->core_latency) == 0 &&
+           memcmp(&x->net_latency, &y->net_latency, sizeof x->net_latency) == 0 &&
+           memcmp(&x->sync_latency, &y->sync_latency, sizeof x->sync_latency) == 0 &&
+           x->slowest_core == y->slowest_core;
+}
+
 /* Map nf onto hw (by mo), quantise it for a chip with its own arithmetic, compile it on the
  * engine's own layout and run it for `ticks`, as `myelin run --hw` does, with one accountant
  * and one reference per pricing (each of whose models must have hw's organisation), comparing
@@ -516,13 +531,16 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
         ck_abort_msg("%s: compile: %s", ctx, d.msg);
     myl_sim *s = NULL;
     ck_assert_int_eq(myl_sim_new(c, MYL_ENGINE_EVENT, &s), 0);
-    myl_acct *a[MAX_PRICINGS];
+    myl_acct *a[MAX_PRICINGS], *b[MAX_PRICINGS]; /* b: the same, priced on its thread */
+    myl_tick_cost prev[MAX_PRICINGS];
     ref R[MAX_PRICINGS];
     ck_assert_int_le(npr, MAX_PRICINGS);
     for (int j = 0; j < npr; j++) {
         ck_assert_int_eq(pr[j].hw->arith, hw->arith);
         ck_assert_int_eq(myl_acct_new(c, m, pr[j].hw, pr[j].soma, &a[j]), 0);
         ck_assert_int_eq(myl_acct_attach(a[j], s, SEED), 0);
+        ck_assert_int_eq(myl_acct_new(c, m, pr[j].hw, pr[j].soma, &b[j]), 0);
+        ck_assert_int_eq(myl_acct_attach(b[j], s, SEED), 0);
         ref_init(&R[j], c, m, pr[j].hw, pr[j].soma, s, SEED, cov);
     }
     for (uint64_t t = 0; t < ticks; t++) {
@@ -538,7 +556,32 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
             snprintf(where, sizeof where, "%s, %s figures, tick %llu", ctx, pr[j].name,
                      (unsigned long long)t);
             compare_tick(&R[j], &got, &want, where);
+            /* pushed, the tick is priced while the simulator steps on: the previous tick's
+             * cost comes back, equal to the last bit */
+            ck_assert_int_eq(myl_acct_push(b[j], &r), 0);
+            if (t > 0) {
+                myl_tick_cost late;
+                ck_assert_int_eq(myl_acct_pop(b[j], &late), 0);
+                if (!same_cost(&late, &prev[j]))
+                    ck_abort_msg("%s: priced on a thread, tick %llu differs", where,
+                                 (unsigned long long)t - 1);
+            }
+            prev[j] = got;
         }
+    }
+    for (int j = 0; j < npr && ticks > 0; j++) {
+        myl_tick_cost late;
+        ck_assert_int_eq(myl_acct_pop(b[j], &late), 0);
+        ck_assert(same_cost(&late, &prev[j]));
+        ck_assert_int_eq(myl_acct_pop(b[j], &late), MYL_ESTATE); /* nothing left */
+        myl_acct_totals ta, tb;
+        myl_acct_get_totals(a[j], &ta);
+        myl_acct_get_totals(b[j], &tb);
+        ck_assert_mem_eq(&ta, &tb, sizeof ta);
+        for (uint32_t k = 0; k < myl_acct_ncores(a[j]); k++)
+            ck_assert_mem_eq(myl_acct_core(a[j], k), myl_acct_core(b[j], k),
+                             sizeof(myl_core_counts));
+        myl_acct_free(b[j]);
     }
     for (int j = 0; j < npr; j++) {
         char where[400];

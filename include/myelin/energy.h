@@ -38,7 +38,8 @@ typedef struct myl_acct myl_acct;
  * mapping m, and each spike's destination cores from the targets of its synapses); it must
  * outlive the accountant. soma[p]: the soma variant of population p (myl_hw_soma_index), or -1
  * for the default (and, for spike sources, the model's input soma if it has one). NULL:
- * defaults everywhere. MYL_EINVAL when m maps another number of neurons, MYL_ENOMEM. */
+ * defaults everywhere. MYL_EINVAL when m maps another number of neurons, MYL_ERANGE beyond
+ * 2^24 cores, MYL_ENOMEM. */
 int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const int *soma,
                  myl_acct **out);
 void myl_acct_free(myl_acct *a);
@@ -52,6 +53,17 @@ void myl_acct_free(myl_acct *a);
 int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed);
 /* Account one tick of the run. */
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
+
+/* The same on a thread of its own, which prices tick t while the simulator steps t + 1:
+ * myl_acct_push takes the tick's report (it copies what the simulator will overwrite: the
+ * spikes, and the attached simulator's update notes or potentials), myl_acct_pop returns the
+ * pushed ticks' costs in order, waiting for the oldest. The costs are the same to the last bit
+ * as myl_acct_tick's. At most 4 ticks may be pushed and not yet popped (MYL_ESTATE beyond;
+ * push then pop each tick keeps two). Push MYL_ENOMEM; pop MYL_ESTATE when nothing was pushed.
+ * Where no thread can be made, push prices the tick itself. myl_acct_tick, the totals and the
+ * per-core counts wait for the pushed ticks to be priced. */
+int myl_acct_push(myl_acct *a, const myl_tick_report *r);
+int myl_acct_pop(myl_acct *a, myl_tick_cost *out);
 
 typedef struct myl_acct_totals {
     uint64_t ticks;

@@ -606,6 +606,19 @@ void cli_close_inputs(size_t nin, myl_reader **rd, myl_replay **rp)
     free(rd), free(rp);
 }
 
+/* The cost of tick t, the oldest the accountant has been given, into the results database (dr
+ * may be NULL: then it is only taken). */
+static int record_cost(myl_db_run *dr, myl_acct *acct, uint64_t t, myl_diag *d)
+{
+    myl_tick_cost cost;
+    int rc = myl_acct_pop(acct, &cost);
+    if (!rc && dr)
+        rc = myl_db_run_tick_cost(dr, t, &cost);
+    if (rc)
+        myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t, myl_strerror(rc));
+    return rc;
+}
+
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
                    int record_spikes, int hashes, int progress, cli_result *res, myl_diag *d)
 {
@@ -747,7 +760,6 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         rc = live_connect(j, &lv, rd, rp, res, d); /* senders and consumer connect */
     double t0 = cli_now(), last = t0;
     myl_tick_report r;
-    myl_tick_cost cost;
     uint64_t t, limit = j->until_end ? UINT64_MAX : j->ticks, drain = UINT64_MAX;
     myl_cnet_info ci;
     myl_cnet_info_get(j->cn, &ci);
@@ -783,8 +795,15 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         res->syn_evals += r.syn_evals;
         res->updates += r.updates;
         res->input_events += r.input_events;
-        if (acct)
-            myl_acct_tick(acct, &r, &cost);
+        /* the accountant prices this tick on its own thread while the engine steps the next;
+         * the previous tick's cost comes back */
+        if (acct && (rc = myl_acct_push(acct, &r))) {
+            myl_diag_fail(d, rc, "tick %llu: pricing: %s", (unsigned long long)t,
+                          myl_strerror(rc));
+            break;
+        }
+        if (acct && t > 0)
+            rc = record_cost(dr, acct, t - 1, d);
         if (hashes) {
             uint64_t h = 0x243F6A8885A308D3ull;
             for (uint32_t i = 0; i < r.nspiking; i++)
@@ -801,9 +820,6 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             }
             res->tick_hash[t] = h;
         }
-        if (dr && acct && (rc = myl_db_run_tick_cost(dr, t, &cost)))
-            myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t,
-                          myl_strerror(rc));
         if (!rc && dr && (rc = myl_db_run_tick(dr, &r)))
             myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t,
                           myl_strerror(rc));
@@ -823,6 +839,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (lv.pace)
             myl_pacer_done(lv.pace, t);
     }
+    if (acct && t > 0 && !rc) /* the last tick's cost */
+        rc = record_cost(dr, acct, t - 1, d);
     res->wall_s = cli_now() - t0;
     if (progress && last != t0)
         fprintf(stderr, "\r%60s\r", "");

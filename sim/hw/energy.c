@@ -20,8 +20,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct acct_thread acct_thread;
 
 typedef struct dest {
     uint32_t core;
@@ -71,13 +74,14 @@ typedef struct src_info {
     double e_upd, lat_upd; /* an update of this (non-source) neuron: soma update, dendrite */
 } src_info;
 
-/* A stretch of the engine's per-neuron update notes (chip arithmetic) that lie contiguous in
- * memory; the mapping's core of each is at bcore[first ..]. */
-typedef struct busy_run {
-    const int32_t *note;
+/* A stretch of 32-bit values the simulator keeps per neuron (chip arithmetic: its note of
+ * which neurons needed an update; float: the membrane potentials) that lie contiguous in its
+ * memory; the neurons and their cores are at rg and rcore [first ..]. */
+typedef struct note_run {
+    const char *p;
     uint64_t first;
     uint32_t n;
-} busy_run;
+} note_run;
 
 /* The model's costs with unknown figures (NAN) as 0; which were unknown is kept apart. */
 typedef struct costs {
@@ -179,26 +183,33 @@ struct myl_acct {
     double sync;
     /* with a simulator attached: the chip's update rule from the neurons' state */
     const myl_sim *sim;
-    busy_run *runs; /* chip arithmetic: where the simulator notes an update */
+    note_run *runs; /* where the simulator keeps what the update rule reads */
     uint32_t nruns;
-    uint32_t *bcore; /* [non-source neurons] their cores, in the order of runs */
-    const float **v; /* [n] where the simulator keeps each neuron's membrane potential */
+    uint32_t nnotes;  /* neurons in runs */
+    uint32_t *rg;     /* [nnotes] the neurons, in the order of runs */
+    uint32_t *rcore;  /* [nnotes] their cores */
+    uint32_t *always; /* float neurons without a potential to watch: charged every tick */
+    uint32_t nalways;
     float *v_prev;   /* [n] membrane potential at the end of the last tick */
     float *v_rest;   /* [n] resting potential */
     uint8_t *driven; /* [n] 1: a constant drive (bias) updates it every tick; 2: a source */
     uint64_t *fired; /* [n] tick + 1 of its last spike */
     myl_acct_totals tot;
+    acct_thread *th; /* myl_acct_push's, made on its first call */
 };
+
+static void stop_thread(myl_acct *a);
 
 void myl_acct_free(myl_acct *a)
 {
     if (!a)
         return;
-    void *arrays[] = {a->sc,       a->src,      a->dw,     a->cc,       a->msg,
-                      a->syn_w,    a->nupd,     a->nside,  a->access_e, a->access_l,
-                      a->update_e, a->update_l, a->core_n, a->busy,     a->upd_sum,
-                      a->spk,      a->fires,    a->upds,   a->runs,     a->bcore,
-                      a->v,        a->v_prev,   a->v_rest, a->driven,   a->fired};
+    stop_thread(a);
+    void *arrays[] = {a->sc,     a->src,   a->dw,       a->cc,       a->msg,      a->syn_w,
+                      a->nupd,   a->nside, a->access_e, a->access_l, a->update_e, a->update_l,
+                      a->core_n, a->busy,  a->upd_sum,  a->spk,      a->fires,    a->upds,
+                      a->runs,   a->rg,    a->rcore,    a->always,   a->v_prev,   a->v_rest,
+                      a->driven, a->fired};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         myl_free(arrays[i]);
     myl_free(a);
@@ -426,60 +437,77 @@ fail:
     return err;
 }
 
+/* Where the simulator keeps neuron g's update note (chip arithmetic) or membrane potential. */
+static const char *note_addr(const myl_sim *sim, uint32_t g, int floats)
+{
+    return floats ? (const char *)myl_sim_v_addr(sim, g) : (const char *)myl_sim_busy_addr(sim, g);
+}
+
+/* The runs of the non-source neurons' notes or potentials: mostly a few, as the simulator
+ * keeps a population's neurons in order. Float neurons without a potential are listed in
+ * `always`. */
+static int build_runs(myl_acct *a, const myl_sim *sim, int floats)
+{
+    uint32_t nruns = 0, nnotes = 0, nalways = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *end = NULL;
+        nruns = nnotes = nalways = 0;
+        for (uint32_t g = 0; g < a->n; g++) {
+            if (a->src[g].source)
+                continue;
+            const char *p = note_addr(sim, g, floats);
+            if (!p) {
+                if (pass && floats)
+                    a->always[nalways] = g;
+                nalways += (uint32_t)floats;
+                continue;
+            }
+            if (p != end) {
+                if (pass)
+                    a->runs[nruns] = (note_run){p, nnotes, 0};
+                nruns++;
+            }
+            if (pass) {
+                a->runs[nruns - 1].n++;
+                a->rg[nnotes] = g;
+                a->rcore[nnotes] = a->sc[g].core;
+            }
+            nnotes++;
+            end = p + 4;
+        }
+        if (pass)
+            break;
+        a->runs = zalloc(nruns, sizeof *a->runs);
+        a->rg = zalloc(nnotes, sizeof *a->rg);
+        a->rcore = zalloc(nnotes, sizeof *a->rcore);
+        a->always = zalloc(nalways, sizeof *a->always);
+        if (!a->runs || !a->rg || !a->rcore || !a->always)
+            return MYL_ENOMEM;
+    }
+    a->nruns = nruns, a->nnotes = nnotes, a->nalways = nalways;
+    return 0;
+}
+
 int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
 {
-    if (!a || !sim)
+    if (!a || !sim || a->sim)
         return MYL_EINVAL;
     const uint32_t n = a->n;
-    if (a->hw->arith != MYL_ARITH_FLOAT) {
-        /* a chip's integer state has its own rest: the engine's note of each neuron that
-         * needed an update, summed per core of the mapping. The notes lie in the engine's
-         * arrays, mostly in runs of consecutive neurons; the tick walks those runs. */
-        uint32_t nruns = 0, nnotes = 0;
-        const int32_t *end = NULL;
-        for (int pass = 0; pass < 2; pass++) {
-            nruns = nnotes = 0, end = NULL;
-            for (uint32_t g = 0; g < n; g++) {
-                const int32_t *p = a->src[g].source ? NULL : myl_sim_busy_addr(sim, g);
-                if (!p)
-                    continue;
-                if (p != end) {
-                    if (pass)
-                        a->runs[nruns] = (busy_run){p, nnotes, 0};
-                    nruns++;
-                }
-                if (pass) {
-                    a->runs[nruns - 1].n++;
-                    a->bcore[nnotes] = a->sc[g].core;
-                }
-                nnotes++;
-                end = p + 1;
-            }
-            if (!pass) {
-                a->runs = zalloc(nruns, sizeof *a->runs);
-                a->bcore = zalloc(nnotes, sizeof *a->bcore);
-                if (!a->runs || !a->bcore) {
-                    myl_free(a->runs), myl_free(a->bcore);
-                    a->runs = NULL, a->bcore = NULL;
-                    return MYL_ENOMEM;
-                }
-            }
-        }
-        a->nruns = nruns;
-        a->sim = sim;
-        return 0;
+    /* a chip's integer state has its own rest: the engine's note of each neuron that needed
+     * an update, summed per core of the mapping; float neurons are watched for the chip's
+     * rule */
+    const int floats = a->hw->arith == MYL_ARITH_FLOAT;
+    int rc = build_runs(a, sim, floats);
+    if (rc || !floats) {
+        a->sim = rc ? NULL : sim;
+        return rc;
     }
-    a->v = zalloc(n, sizeof *a->v);
     a->v_prev = zalloc(n, sizeof *a->v_prev);
     a->v_rest = zalloc(n, sizeof *a->v_rest);
     a->driven = zalloc(n, sizeof *a->driven);
     a->fired = zalloc(n, sizeof *a->fired);
-    if (!a->v || !a->v_prev || !a->v_rest || !a->driven || !a->fired) {
-        myl_free(a->v), myl_free(a->v_prev), myl_free(a->v_rest), myl_free(a->driven);
-        myl_free(a->fired);
-        a->v = NULL, a->v_prev = a->v_rest = NULL, a->driven = NULL, a->fired = NULL;
+    if (!a->v_prev || !a->v_rest || !a->driven || !a->fired)
         return MYL_ENOMEM;
-    }
     const myl_net *net = a->net;
     for (uint32_t p = 0; p < myl_net_npops(net); p++) {
         const uint64_t first = myl_net_pop_first(net, p);
@@ -497,12 +525,9 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
             /* keyed as the compiler draws per-neuron parameters (sim/core/neuron.c) */
             a->v_rest[g] = (float)myl_values_at(vr, seed, p * MYL_P_COUNT + MYL_P_V_REST, i);
             a->driven[g] = myl_values_at(bias, seed, p * MYL_P_COUNT + MYL_P_BIAS, i) != 0;
-            a->v[g] = myl_sim_v_addr(sim, (uint32_t)g);
-            if (!a->v[g]) { /* not float state: nothing to watch, charge every tick */
-                a->driven[g] = 1;
-                continue;
-            }
-            a->v_prev[g] = *a->v[g];
+            const float *v = myl_sim_v_addr(sim, (uint32_t)g);
+            if (v)
+                a->v_prev[g] = *v;
         }
     }
     a->sim = sim;
@@ -572,8 +597,9 @@ static uint32_t fbits(float x)
 
 /* The chip's update rule, from the state the simulator reached: a neuron is updated when it
  * starts the tick away from rest, is driven by a bias, or its update moves it or makes it
- * fire (docs/energy.md). Each at its own cost; returns the energy. */
-static double count_updates(myl_acct *a)
+ * fire (docs/energy.md). Each at its own cost; returns the energy. vs: the potentials in the
+ * order of runs, or NULL to read them from the simulator. */
+static double count_updates(myl_acct *a, const float *vs)
 {
     const uint64_t stamp = a->tot.ticks + 1;
     double e = 0;
@@ -581,38 +607,48 @@ static double count_updates(myl_acct *a)
      * added to the core's, which keeps the additions off memory */
     uint32_t core = 0;
     double lat = 0;
-    for (uint32_t g = 0; g < a->n; g++) {
-        if (a->driven[g] == 2)
-            continue; /* sources: charged when they fire */
-        if (!a->driven[g]) {
-            const float v = *a->v[g];
-            const int upd = fbits(a->v_prev[g]) != fbits(a->v_rest[g]) ||
-                            fbits(v) != fbits(a->v_prev[g]) || a->fired[g] == stamp;
-            a->v_prev[g] = v;
-            if (!upd)
-                continue;
+    for (uint32_t r = 0; r < a->nruns; r++) {
+        const note_run *R = &a->runs[r];
+        const float *v = vs ? vs + R->first : (const float *)(const void *)R->p;
+        for (uint32_t i = 0; i < R->n; i++) {
+            const uint32_t g = a->rg[R->first + i];
+            if (!a->driven[g]) {
+                const int upd = fbits(a->v_prev[g]) != fbits(a->v_rest[g]) ||
+                                fbits(v[i]) != fbits(a->v_prev[g]) || a->fired[g] == stamp;
+                a->v_prev[g] = v[i];
+                if (!upd)
+                    continue;
+            }
+            a->upds[g]++;
+            e += a->src[g].e_upd;
+            if (a->rcore[R->first + i] != core) {
+                a->nside[core] += lat;
+                core = a->rcore[R->first + i], lat = 0;
+            }
+            lat += a->src[g].lat_upd;
         }
-        const src_info *s = &a->src[g];
-        a->upds[g]++;
-        e += s->e_upd;
-        if (a->sc[g].core != core) {
-            a->nside[core] += lat;
-            core = a->sc[g].core, lat = 0;
-        }
-        lat += s->lat_upd;
     }
     a->nside[core] += lat;
+    for (uint32_t i = 0; i < a->nalways; i++) { /* no potential to watch */
+        const uint32_t g = a->always[i];
+        a->upds[g]++;
+        e += a->src[g].e_upd;
+        a->nside[a->sc[g].core] += a->src[g].lat_upd;
+    }
     return e;
 }
 
-/* Chip arithmetic: the neurons the engine had to update, counted per core. */
-static void count_busy(myl_acct *a)
+/* Chip arithmetic: the neurons the engine had to update, counted per core. notes: the notes
+ * in the order of runs, or NULL to read them from the simulator. */
+static void count_busy(myl_acct *a, const int32_t *notes)
 {
     uint32_t *restrict nupd = a->nupd;
     for (uint32_t r = 0; r < a->nruns; r++) {
-        const int32_t *restrict note = a->runs[r].note;
-        const uint32_t *restrict core = a->bcore + a->runs[r].first;
-        for (uint32_t i = 0; i < a->runs[r].n; i++)
+        const note_run *R = &a->runs[r];
+        const int32_t *restrict note =
+            notes ? notes + R->first : (const int32_t *)(const void *)R->p;
+        const uint32_t *restrict core = a->rcore + R->first;
+        for (uint32_t i = 0; i < R->n; i++)
             nupd[core[i]] += note[i] != 0;
     }
 }
@@ -742,7 +778,9 @@ static int needs_wide(const myl_acct *a, const myl_tick_report *r)
     return total > UINT32_MAX / (a->max_nsyn ? a->max_nsyn : 1);
 }
 
-void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
+/* Price one tick. snap: the simulator's notes or potentials as they were after the step, in
+ * the order of runs; NULL to read them from the simulator. */
+static void price(myl_acct *a, const myl_tick_report *r, const uint32_t *snap, myl_tick_cost *out)
 {
     const myl_hw *hw = a->hw;
     memset(out, 0, sizeof *out);
@@ -762,10 +800,10 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
     out->part[MYL_E_NEURON] += t.e_neuron;
     out->part[MYL_E_NETWORK] += t.e_net;
     out->part[MYL_E_SYNAPSE] += t.e_syn;
-    if (a->runs)
-        count_busy(a);
+    if (a->sim && a->hw->arith != MYL_ARITH_FLOAT)
+        count_busy(a, (const int32_t *)snap);
     else if (a->sim)
-        out->part[MYL_E_NEURON] += count_updates(a);
+        out->part[MYL_E_NEURON] += count_updates(a, (const float *)snap);
     double slow;
     uint32_t which;
     out->part[MYL_E_NEURON] +=
@@ -786,6 +824,197 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
     a->tot.sim_time += step;
     a->tot.ticks++;
     a->pending = 1;
+}
+
+/* ---- pricing on a thread of its own ------------------------------------------------------ */
+
+/* A tick waiting to be priced, with its own copy of what the simulator will overwrite. */
+typedef struct acct_job {
+    myl_tick_report rep; /* spike, count and core_active point into the buffers below */
+    uint32_t *spike;
+    uint16_t *count;
+    uint32_t cap;          /* of spike and count */
+    uint64_t *core_active; /* without a simulator: the engine's per-core counts */
+    uint32_t *snap;        /* [nnotes] the notes or potentials, in the order of runs */
+    myl_tick_cost cost;
+} acct_job;
+
+enum { DEPTH = 4 };
+
+struct acct_thread {
+    uv_thread_t th;
+    uv_mutex_t mu;
+    uv_cond_t work, done;
+    int running; /* a thread prices the jobs; 0: myl_acct_push prices them itself */
+    int stop;
+    acct_job job[DEPTH];
+    uint64_t pushed, priced, popped; /* pushed and popped: the caller's; priced: the thread's */
+};
+
+static void worker_main(void *arg)
+{
+    myl_acct *a = arg;
+    acct_thread *w = a->th;
+    uv_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->priced == w->pushed && !w->stop)
+            uv_cond_wait(&w->work, &w->mu);
+        if (w->priced == w->pushed)
+            break;
+        acct_job *j = &w->job[w->priced % DEPTH];
+        uv_mutex_unlock(&w->mu);
+        price(a, &j->rep, j->snap, &j->cost);
+        uv_mutex_lock(&w->mu);
+        w->priced++;
+        uv_cond_signal(&w->done);
+    }
+    uv_mutex_unlock(&w->mu);
+}
+
+/* Wait until every pushed tick is priced: then the accountant's state is the caller's again. */
+static void drain(myl_acct *a)
+{
+    acct_thread *w = a->th;
+    if (!w || !w->running)
+        return;
+    uv_mutex_lock(&w->mu);
+    while (w->priced < w->pushed)
+        uv_cond_wait(&w->done, &w->mu);
+    uv_mutex_unlock(&w->mu);
+}
+
+static void stop_thread(myl_acct *a)
+{
+    acct_thread *w = a->th;
+    if (!w)
+        return;
+    if (w->running) {
+        uv_mutex_lock(&w->mu);
+        w->stop = 1;
+        uv_cond_signal(&w->work);
+        uv_mutex_unlock(&w->mu);
+        uv_thread_join(&w->th);
+        uv_cond_destroy(&w->done);
+        uv_cond_destroy(&w->work);
+        uv_mutex_destroy(&w->mu);
+    }
+    for (int i = 0; i < DEPTH; i++) {
+        myl_free(w->job[i].spike);
+        myl_free(w->job[i].count);
+        myl_free(w->job[i].core_active);
+        myl_free(w->job[i].snap);
+    }
+    myl_free(w);
+    a->th = NULL;
+}
+
+static int start_thread(myl_acct *a)
+{
+    acct_thread *w = myl_calloc(1, sizeof *w);
+    if (!w)
+        return MYL_ENOMEM;
+    a->th = w;
+    for (int i = 0; i < DEPTH; i++) {
+        w->job[i].core_active = zalloc(a->ncores, sizeof *w->job[i].core_active);
+        w->job[i].snap = zalloc(a->nnotes, sizeof *w->job[i].snap);
+        if (!w->job[i].core_active || !w->job[i].snap) {
+            stop_thread(a);
+            return MYL_ENOMEM;
+        }
+    }
+    /* without a thread (none can be made) the ticks are priced as they are pushed */
+    if (uv_mutex_init(&w->mu))
+        return 0;
+    if (uv_cond_init(&w->work)) {
+        uv_mutex_destroy(&w->mu);
+        return 0;
+    }
+    if (uv_cond_init(&w->done)) {
+        uv_cond_destroy(&w->work);
+        uv_mutex_destroy(&w->mu);
+        return 0;
+    }
+    if (uv_thread_create(&w->th, worker_main, a)) {
+        uv_cond_destroy(&w->done);
+        uv_cond_destroy(&w->work);
+        uv_mutex_destroy(&w->mu);
+        return 0;
+    }
+    w->running = 1;
+    return 0;
+}
+
+int myl_acct_push(myl_acct *a, const myl_tick_report *r)
+{
+    int rc;
+    if (!a->th && (rc = start_thread(a)))
+        return rc;
+    acct_thread *w = a->th;
+    if (w->pushed - w->popped >= DEPTH)
+        return MYL_ESTATE;
+    /* the slot's last tick was popped, so the thread is done with it */
+    acct_job *j = &w->job[w->pushed % DEPTH];
+    if (r->nspiking > j->cap) {
+        uint32_t cap = j->cap ? j->cap : 1024;
+        while (cap < r->nspiking)
+            cap = cap > UINT32_MAX / 2 ? r->nspiking : cap * 2;
+        uint32_t *spike = myl_reallocarray(j->spike, cap, sizeof *spike);
+        if (spike)
+            j->spike = spike;
+        uint16_t *count = spike ? myl_reallocarray(j->count, cap, sizeof *count) : NULL;
+        if (!count)
+            return MYL_ENOMEM;
+        j->count = count;
+        j->cap = cap;
+    }
+    j->rep = *r;
+    j->rep.spike = j->spike;
+    j->rep.count = j->count;
+    if (r->nspiking) {
+        memcpy(j->spike, r->spike, r->nspiking * sizeof *r->spike);
+        memcpy(j->count, r->count, r->nspiking * sizeof *r->count);
+    }
+    if (!a->sim) {
+        j->rep.ncores = r->ncores < a->ncores ? r->ncores : a->ncores;
+        if (j->rep.ncores)
+            memcpy(j->core_active, r->core_active, j->rep.ncores * sizeof *r->core_active);
+        j->rep.core_active = j->core_active;
+    }
+    for (uint32_t k = 0; k < a->nruns; k++)
+        memcpy(j->snap + a->runs[k].first, a->runs[k].p, (size_t)a->runs[k].n * 4);
+    j->rep.nv = 0, j->rep.v_gid = NULL, j->rep.v = NULL; /* not kept */
+    if (!w->running) {
+        price(a, &j->rep, j->snap, &j->cost);
+        w->pushed++, w->priced++;
+        return 0;
+    }
+    uv_mutex_lock(&w->mu);
+    w->pushed++;
+    uv_cond_signal(&w->work);
+    uv_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int myl_acct_pop(myl_acct *a, myl_tick_cost *out)
+{
+    acct_thread *w = a->th;
+    if (!w || w->popped == w->pushed)
+        return MYL_ESTATE;
+    if (w->running) {
+        uv_mutex_lock(&w->mu);
+        while (w->priced <= w->popped)
+            uv_cond_wait(&w->done, &w->mu);
+        uv_mutex_unlock(&w->mu);
+    }
+    *out = w->job[w->popped % DEPTH].cost;
+    w->popped++;
+    return 0;
+}
+
+void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
+{
+    drain(a);
+    price(a, r, NULL, out);
 }
 
 static void name_unknown(const myl_acct *a, const myl_acct_totals *t, char *buf, size_t n)
@@ -815,6 +1044,7 @@ static void name_unknown(const myl_acct *a, const myl_acct_totals *t, char *buf,
 
 void myl_acct_get_totals(myl_acct *a, myl_acct_totals *t)
 {
+    drain(a);
     settle(a);
     *t = a->tot;
     for (uint32_t k = 0; k < a->ncores; k++) {
@@ -839,6 +1069,7 @@ uint32_t myl_acct_ncores(const myl_acct *a)
 
 const myl_core_counts *myl_acct_core(myl_acct *a, uint32_t core)
 {
+    drain(a);
     settle(a);
     return core < a->ncores ? &a->cc[core] : NULL;
 }
