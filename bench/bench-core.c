@@ -124,12 +124,14 @@ static loop_out run_loop(const myl_netfile *nf, const myl_cnet *cn, myl_engine e
         } else if (acct) {
             /* as `myelin run` does: priced on the accountant's thread while the next tick is
              * simulated */
-            if ((rc = myl_acct_push(acct, &r)) || (t > 0 && (rc = myl_acct_pop(acct, &cost))))
+            if ((rc = myl_acct_push(acct, &r)))
                 die("myl_acct_push", rc, NULL);
+            while (myl_acct_pop(acct, &cost, myl_acct_full(acct)) == 0)
+                ;
         }
     }
-    if (acct && !acct_sync && ticks > 0 && (rc = myl_acct_pop(acct, &cost)))
-        die("myl_acct_pop", rc, NULL);
+    while (acct && !acct_sync && myl_acct_pop(acct, &cost, 1) == 0)
+        ;
     o.cpu = cpu_s() - c0;
     o.proc_cpu = proc_cpu_s() - p0;
     o.wall = wall_s() - w0;

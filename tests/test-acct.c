@@ -532,7 +532,9 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
     myl_sim *s = NULL;
     ck_assert_int_eq(myl_sim_new(c, MYL_ENGINE_EVENT, &s), 0);
     myl_acct *a[MAX_PRICINGS], *b[MAX_PRICINGS]; /* b: the same, priced on its thread */
-    myl_tick_cost prev[MAX_PRICINGS];
+    myl_tick_cost *cost_log[MAX_PRICINGS];       /* a's costs, to compare b's with */
+    uint64_t npopped[MAX_PRICINGS] = {0};
+    int rc;
     ref R[MAX_PRICINGS];
     ck_assert_int_le(npr, MAX_PRICINGS);
     for (int j = 0; j < npr; j++) {
@@ -541,6 +543,8 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
         ck_assert_int_eq(myl_acct_attach(a[j], s, SEED), 0);
         ck_assert_int_eq(myl_acct_new(c, m, pr[j].hw, pr[j].soma, &b[j]), 0);
         ck_assert_int_eq(myl_acct_attach(b[j], s, SEED), 0);
+        cost_log[j] = calloc(ticks ? ticks : 1, sizeof *cost_log[j]);
+        ck_assert_ptr_nonnull(cost_log[j]);
         ref_init(&R[j], c, m, pr[j].hw, pr[j].soma, s, SEED, cov);
     }
     for (uint64_t t = 0; t < ticks; t++) {
@@ -559,21 +563,26 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
             /* pushed, the tick is priced while the simulator steps on: the previous tick's
              * cost comes back, equal to the last bit */
             ck_assert_int_eq(myl_acct_push(b[j], &r), 0);
-            if (t > 0) {
-                myl_tick_cost late;
-                ck_assert_int_eq(myl_acct_pop(b[j], &late), 0);
-                if (!same_cost(&late, &prev[j]))
+            cost_log[j][t] = got;
+            myl_tick_cost late;
+            while ((rc = myl_acct_pop(b[j], &late, myl_acct_full(b[j]))) == 0) {
+                if (!same_cost(&late, &cost_log[j][npopped[j]]))
                     ck_abort_msg("%s: priced on a thread, tick %llu differs", where,
-                                 (unsigned long long)t - 1);
+                                 (unsigned long long)npopped[j]);
+                npopped[j]++;
             }
-            prev[j] = got;
+            ck_assert(rc == 1 || rc == MYL_ESTATE);
+            ck_assert(!myl_acct_full(b[j]));
         }
     }
-    for (int j = 0; j < npr && ticks > 0; j++) {
+    for (int j = 0; j < npr; j++) {
         myl_tick_cost late;
-        ck_assert_int_eq(myl_acct_pop(b[j], &late), 0);
-        ck_assert(same_cost(&late, &prev[j]));
-        ck_assert_int_eq(myl_acct_pop(b[j], &late), MYL_ESTATE); /* nothing left */
+        while (myl_acct_pop(b[j], &late, 1) == 0) {
+            ck_assert(same_cost(&late, &cost_log[j][npopped[j]]));
+            npopped[j]++;
+        }
+        ck_assert_uint_eq(npopped[j], ticks);
+        ck_assert_int_eq(myl_acct_pop(b[j], &late, 1), MYL_ESTATE); /* nothing left */
         myl_acct_totals ta, tb;
         myl_acct_get_totals(a[j], &ta);
         myl_acct_get_totals(b[j], &tb);
@@ -582,6 +591,7 @@ static void run(myl_netfile *nf, const myl_hw *hw, const myl_map_opts *mo, const
             ck_assert_mem_eq(myl_acct_core(a[j], k), myl_acct_core(b[j], k),
                              sizeof(myl_core_counts));
         myl_acct_free(b[j]);
+        free(cost_log[j]);
     }
     for (int j = 0; j < npr; j++) {
         char where[400];

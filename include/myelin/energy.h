@@ -54,16 +54,24 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed);
 /* Account one tick of the run. */
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
 
-/* The same on a thread of its own, which prices tick t while the simulator steps t + 1:
- * myl_acct_push takes the tick's report (it copies what the simulator will overwrite: the
- * spikes, and the attached simulator's update notes or potentials), myl_acct_pop returns the
- * pushed ticks' costs in order, waiting for the oldest. The costs are the same to the last bit
- * as myl_acct_tick's. At most 4 ticks may be pushed and not yet popped (MYL_ESTATE beyond;
- * push then pop each tick keeps two). Push MYL_ENOMEM; pop MYL_ESTATE when nothing was pushed.
- * Where no thread can be made, push prices the tick itself. myl_acct_tick, the totals and the
- * per-core counts wait for the pushed ticks to be priced. */
+/* The same on a thread of its own, which prices ticks while the simulator steps on:
+ * myl_acct_push queues the tick's report (it copies what the simulator will overwrite: the
+ * spikes, and the attached simulator's update notes or potentials) and myl_acct_pop returns the
+ * queued ticks' costs in order, the same to the last bit as myl_acct_tick's. pop returns 0 with
+ * the oldest tick's cost, 1 when it is not priced yet and wait is 0 (with wait, it waits),
+ * MYL_ESTATE when nothing is queued. push returns MYL_ESTATE when the queue is full (up to 64
+ * ticks; myl_acct_full says so: pop with wait first), MYL_ENOMEM. The loop of a run:
+ *
+ *     myl_acct_push(a, &report);
+ *     while (myl_acct_pop(a, &cost, myl_acct_full(a)) == 0)
+ *         ... the cost of the next tick in order ...
+ *
+ * and at the end myl_acct_pop(a, &cost, 1) until it returns MYL_ESTATE. Where no thread can be
+ * made, push prices the tick itself. myl_acct_tick, the totals and the per-core counts wait
+ * for the queued ticks to be priced. */
 int myl_acct_push(myl_acct *a, const myl_tick_report *r);
-int myl_acct_pop(myl_acct *a, myl_tick_cost *out);
+int myl_acct_pop(myl_acct *a, myl_tick_cost *out, int wait);
+int myl_acct_full(const myl_acct *a);
 
 typedef struct myl_acct_totals {
     uint64_t ticks;

@@ -606,17 +606,20 @@ void cli_close_inputs(size_t nin, myl_reader **rd, myl_replay **rp)
     free(rd), free(rp);
 }
 
-/* The cost of tick t, the oldest the accountant has been given, into the results database (dr
- * may be NULL: then it is only taken). */
-static int record_cost(myl_db_run *dr, myl_acct *acct, uint64_t t, myl_diag *d)
+/* The costs the accountant has priced, in tick order from *next, into the results database (dr
+ * may be NULL: then they are only taken); with wait, every queued tick's, else those that are
+ * ready (waiting only while the queue is full). */
+static int record_costs(myl_db_run *dr, myl_acct *acct, uint64_t *next, int wait, myl_diag *d)
 {
     myl_tick_cost cost;
-    int rc = myl_acct_pop(acct, &cost);
-    if (!rc && dr)
-        rc = myl_db_run_tick_cost(dr, t, &cost);
-    if (rc)
-        myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t, myl_strerror(rc));
-    return rc;
+    while (myl_acct_pop(acct, &cost, wait || myl_acct_full(acct)) == 0) {
+        int rc = dr ? myl_db_run_tick_cost(dr, *next, &cost) : 0;
+        if (rc)
+            return myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)*next,
+                                 myl_strerror(rc));
+        ++*next;
+    }
+    return 0;
 }
 
 int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, int64_t comparison,
@@ -760,6 +763,7 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         rc = live_connect(j, &lv, rd, rp, res, d); /* senders and consumer connect */
     double t0 = cli_now(), last = t0;
     myl_tick_report r;
+    uint64_t cost_tick = 0; /* the next tick whose cost is to be recorded */
     uint64_t t, limit = j->until_end ? UINT64_MAX : j->ticks, drain = UINT64_MAX;
     myl_cnet_info ci;
     myl_cnet_info_get(j->cn, &ci);
@@ -795,15 +799,14 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         res->syn_evals += r.syn_evals;
         res->updates += r.updates;
         res->input_events += r.input_events;
-        /* the accountant prices this tick on its own thread while the engine steps the next;
-         * the previous tick's cost comes back */
+        /* the accountant prices the tick on its own thread while the engine steps on; the
+         * costs come back in order, a few ticks later */
         if (acct && (rc = myl_acct_push(acct, &r))) {
-            myl_diag_fail(d, rc, "tick %llu: pricing: %s", (unsigned long long)t,
-                          myl_strerror(rc));
+            myl_diag_fail(d, rc, "tick %llu: pricing: %s", (unsigned long long)t, myl_strerror(rc));
             break;
         }
-        if (acct && t > 0)
-            rc = record_cost(dr, acct, t - 1, d);
+        if (acct)
+            rc = record_costs(dr, acct, &cost_tick, 0, d);
         if (hashes) {
             uint64_t h = 0x243F6A8885A308D3ull;
             for (uint32_t i = 0; i < r.nspiking; i++)
@@ -839,8 +842,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (lv.pace)
             myl_pacer_done(lv.pace, t);
     }
-    if (acct && t > 0 && !rc) /* the last tick's cost */
-        rc = record_cost(dr, acct, t - 1, d);
+    if (acct && !rc) /* the last ticks' costs */
+        rc = record_costs(dr, acct, &cost_tick, 1, d);
     res->wall_s = cli_now() - t0;
     if (progress && last != t0)
         fprintf(stderr, "\r%60s\r", "");

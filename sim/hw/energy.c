@@ -826,7 +826,11 @@ static void price(myl_acct *a, const myl_tick_report *r, const uint32_t *snap, m
     a->pending = 1;
 }
 
-/* ---- pricing on a thread of its own ------------------------------------------------------ */
+/* ---- pricing on a thread of its own ------------------------------------------------------
+ * The caller pushes ticks into a queue of jobs and pops their costs in order; the thread
+ * prices the queued jobs while the engine steps on. It is woken for each tick, or, when it
+ * prices a tick in less time than waking it takes, once half the queue is waiting (and when
+ * the caller waits for a cost), so that the hand-over costs the engine little. */
 
 /* A tick waiting to be priced, with its own copy of what the simulator will overwrite. */
 typedef struct acct_job {
@@ -839,15 +843,20 @@ typedef struct acct_job {
     myl_tick_cost cost;
 } acct_job;
 
-enum { DEPTH = 4 };
+/* The queue holds up to 64 ticks, fewer when their copies of the simulator's notes would take
+ * more than 32 MiB. */
+enum { MAX_DEPTH = 64, QUEUE_BYTES = 32 << 20, BATCH_BELOW_NS = 20000 };
 
 struct acct_thread {
     uv_thread_t th;
     uv_mutex_t mu;
     uv_cond_t work, done;
     int running; /* a thread prices the jobs; 0: myl_acct_push prices them itself */
-    int stop;
-    acct_job job[DEPTH];
+    int stop, idle, waiting;
+    uint32_t depth;
+    uint32_t batch;                  /* ticks queued before the thread is woken */
+    double ns_avg;                   /* the thread's time per tick, a running mean */
+    acct_job *job;                   /* [depth] */
     uint64_t pushed, priced, popped; /* pushed and popped: the caller's; priced: the thread's */
 };
 
@@ -857,18 +866,41 @@ static void worker_main(void *arg)
     acct_thread *w = a->th;
     uv_mutex_lock(&w->mu);
     for (;;) {
-        while (w->priced == w->pushed && !w->stop)
+        while (w->priced == w->pushed && !w->stop) {
+            w->idle = 1;
             uv_cond_wait(&w->work, &w->mu);
+            w->idle = 0;
+        }
         if (w->priced == w->pushed)
             break;
-        acct_job *j = &w->job[w->priced % DEPTH];
+        acct_job *j = &w->job[w->priced % w->depth];
         uv_mutex_unlock(&w->mu);
+        const uint64_t t0 = uv_hrtime();
         price(a, &j->rep, j->snap, &j->cost);
+        const uint64_t took = uv_hrtime() - t0;
         uv_mutex_lock(&w->mu);
+        /* ticks priced in less than the time it takes to wake a thread are handed over in
+         * batches: half the queue at once */
+        w->ns_avg += ((double)took - w->ns_avg) / 16;
+        w->batch = w->ns_avg < BATCH_BELOW_NS ? (w->depth + 1) / 2 : 1;
         w->priced++;
-        uv_cond_signal(&w->done);
+        if (w->waiting)
+            uv_cond_signal(&w->done);
     }
     uv_mutex_unlock(&w->mu);
+}
+
+/* With the lock held: wait until tick `upto` - 1 is priced. */
+static void wait_priced(acct_thread *w, uint64_t upto)
+{
+    if (w->priced >= upto)
+        return;
+    if (w->idle)
+        uv_cond_signal(&w->work);
+    w->waiting = 1;
+    while (w->priced < upto)
+        uv_cond_wait(&w->done, &w->mu);
+    w->waiting = 0;
 }
 
 /* Wait until every pushed tick is priced: then the accountant's state is the caller's again. */
@@ -878,8 +910,7 @@ static void drain(myl_acct *a)
     if (!w || !w->running)
         return;
     uv_mutex_lock(&w->mu);
-    while (w->priced < w->pushed)
-        uv_cond_wait(&w->done, &w->mu);
+    wait_priced(w, w->pushed);
     uv_mutex_unlock(&w->mu);
 }
 
@@ -898,12 +929,13 @@ static void stop_thread(myl_acct *a)
         uv_cond_destroy(&w->work);
         uv_mutex_destroy(&w->mu);
     }
-    for (int i = 0; i < DEPTH; i++) {
+    for (uint32_t i = 0; w->job && i < w->depth; i++) {
         myl_free(w->job[i].spike);
         myl_free(w->job[i].count);
         myl_free(w->job[i].core_active);
         myl_free(w->job[i].snap);
     }
+    myl_free(w->job);
     myl_free(w);
     a->th = NULL;
 }
@@ -914,10 +946,19 @@ static int start_thread(myl_acct *a)
     if (!w)
         return MYL_ENOMEM;
     a->th = w;
-    for (int i = 0; i < DEPTH; i++) {
-        w->job[i].core_active = zalloc(a->ncores, sizeof *w->job[i].core_active);
+    const uint64_t per_job = (uint64_t)a->nnotes * 4 + (a->sim ? 0 : (uint64_t)a->ncores * 8);
+    const uint64_t fit = per_job ? QUEUE_BYTES / per_job : MAX_DEPTH;
+    w->depth = fit < 2 ? 2 : fit > MAX_DEPTH ? MAX_DEPTH : (uint32_t)fit;
+    w->job = myl_calloc(w->depth, sizeof *w->job);
+    if (!w->job) {
+        stop_thread(a);
+        return MYL_ENOMEM;
+    }
+    for (uint32_t i = 0; i < w->depth; i++) {
         w->job[i].snap = zalloc(a->nnotes, sizeof *w->job[i].snap);
-        if (!w->job[i].core_active || !w->job[i].snap) {
+        if (!a->sim)
+            w->job[i].core_active = zalloc(a->ncores, sizeof *w->job[i].core_active);
+        if (!w->job[i].snap || (!a->sim && !w->job[i].core_active)) {
             stop_thread(a);
             return MYL_ENOMEM;
         }
@@ -941,6 +982,7 @@ static int start_thread(myl_acct *a)
         return 0;
     }
     w->running = 1;
+    w->batch = 1;
     return 0;
 }
 
@@ -950,10 +992,10 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
     if (!a->th && (rc = start_thread(a)))
         return rc;
     acct_thread *w = a->th;
-    if (w->pushed - w->popped >= DEPTH)
+    if (w->pushed - w->popped >= w->depth)
         return MYL_ESTATE;
     /* the slot's last tick was popped, so the thread is done with it */
-    acct_job *j = &w->job[w->pushed % DEPTH];
+    acct_job *j = &w->job[w->pushed % w->depth];
     if (r->nspiking > j->cap) {
         uint32_t cap = j->cap ? j->cap : 1024;
         while (cap < r->nspiking)
@@ -990,25 +1032,34 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
     }
     uv_mutex_lock(&w->mu);
     w->pushed++;
-    uv_cond_signal(&w->work);
+    if (w->idle && w->pushed - w->priced >= w->batch)
+        uv_cond_signal(&w->work);
     uv_mutex_unlock(&w->mu);
     return 0;
 }
 
-int myl_acct_pop(myl_acct *a, myl_tick_cost *out)
+int myl_acct_pop(myl_acct *a, myl_tick_cost *out, int wait)
 {
     acct_thread *w = a->th;
     if (!w || w->popped == w->pushed)
         return MYL_ESTATE;
     if (w->running) {
         uv_mutex_lock(&w->mu);
-        while (w->priced <= w->popped)
-            uv_cond_wait(&w->done, &w->mu);
+        if (w->priced <= w->popped && !wait) {
+            uv_mutex_unlock(&w->mu);
+            return 1;
+        }
+        wait_priced(w, w->popped + 1);
         uv_mutex_unlock(&w->mu);
     }
-    *out = w->job[w->popped % DEPTH].cost;
+    *out = w->job[w->popped % w->depth].cost;
     w->popped++;
     return 0;
+}
+
+int myl_acct_full(const myl_acct *a)
+{
+    return a->th && a->th->pushed - a->th->popped >= a->th->depth;
 }
 
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)
