@@ -67,6 +67,7 @@ static double proc_cpu_s(void)
 
 typedef struct loop_out {
     double cpu, proc_cpu, wall, acct_cpu; /* s */
+    double setup;                         /* s of CPU: the accountant's tables */
     uint64_t spikes, syn_events, updates;
 } loop_out;
 
@@ -85,9 +86,11 @@ static loop_out run_loop(const myl_netfile *nf, const myl_cnet *cn, myl_engine e
     if (rc)
         die("myl_sim_new", rc, NULL);
     myl_acct *acct = NULL;
+    const double s0 = cpu_s();
     if (hw && ((rc = myl_acct_new(cn, map, hw, NULL, &acct)) ||
                (rc = myl_acct_attach(acct, sim, myl_net_seed(nf->net)))))
         die("myl_acct_new", rc, NULL);
+    o.setup = cpu_s() - s0;
     myl_tick_report r;
     myl_tick_cost cost;
     myl_diag d = {0};
@@ -252,8 +255,9 @@ int main(int argc, char **argv)
            nf->name, myl_engine_name(engine), hw ? ", hw " : "", hw ? hw_name : "",
            (unsigned long long)ci.nneurons, (unsigned long long)ci.nsyn, ci.ncores,
            (unsigned long long)ticks, bio);
-    printf("  build (thread CPU)  load %.2f s, quantise %.2f s, map %.2f s, compile %.2f s\n",
-           t_load, t_quant, t_map, t_comp);
+    printf("  build (thread CPU)  load %.2f s, quantise %.2f s, map %.2f s, compile %.2f s, "
+           "accountant %.2f s\n",
+           t_load, t_quant, t_map, t_comp, first.setup);
     printf("  loop, best of %d     %.4f s CPU (worst %+.0f%%), %.4f s wall (worst %+.0f%%)\n", reps,
            best.cpu, 100.0 * (worst.cpu / best.cpu - 1), best.wall,
            100.0 * (worst.wall / best.wall - 1));

@@ -220,10 +220,17 @@ void myl_acct_free(myl_acct *a)
 typedef struct tgt_ctx {
     const uint32_t *core_of; /* the mapping's */
     uint32_t *slot;          /* [ncores] position in d + 1 while this source is merged, else 0 */
-    dest *d;
+    uint64_t *seen;          /* [ncores / 64] the cores in d, a bit each */
+    dest *d, *sorted;        /* [cap] the destinations in order of first reach; by core */
     uint32_t n, cap;
     int oom;
 } tgt_ctx;
+
+static int dest_cmp(const void *a, const void *b)
+{
+    const dest *x = a, *y = b;
+    return x->core < y->core ? -1 : x->core > y->core;
+}
 
 static void on_target(void *ctx, uint32_t target)
 {
@@ -236,20 +243,41 @@ static void on_target(void *ctx, uint32_t target)
     if (t->n == t->cap) {
         uint32_t cap = t->cap ? t->cap * 2 : 64;
         dest *v = myl_reallocarray(t->d, cap, sizeof *v);
-        if (!v) {
+        if (v)
+            t->d = v;
+        dest *w = v ? myl_reallocarray(t->sorted, cap, sizeof *w) : NULL;
+        if (!w) {
             t->oom = 1;
             return;
         }
-        t->d = v, t->cap = cap;
+        t->sorted = w, t->cap = cap;
     }
     t->d[t->n] = (dest){core, 1};
     t->slot[core] = ++t->n;
+    t->seen[core >> 6] |= UINT64_C(1) << (core & 63);
 }
 
-static int dest_cmp(const void *a, const void *b)
+/* The destinations of the neuron just collected, by core; clears the collection. A neuron
+ * that reaches many cores is put in order by a pass over the bitmap of cores, faster than a
+ * sort; one that reaches few, by a sort. */
+static const dest *take_sorted(tgt_ctx *t, uint32_t ncores)
 {
-    const dest *x = a, *y = b;
-    return x->core < y->core ? -1 : x->core > y->core;
+    const uint32_t nwords = (ncores + 63) / 64;
+    const dest *out = t->d;
+    if (t->n > 1 && t->n >= nwords / 8) {
+        uint32_t j = 0;
+        for (uint32_t w = 0; w < nwords && j < t->n; w++)
+            for (uint64_t x = t->seen[w]; x; x &= x - 1)
+                t->sorted[j++] = t->d[t->slot[w * 64 + (uint32_t)__builtin_ctzll(x)] - 1];
+        out = t->sorted;
+    } else if (t->n > 1) {
+        qsort(t->d, t->n, sizeof *t->d, dest_cmp);
+    }
+    for (uint32_t j = 0; j < t->n; j++) {
+        t->slot[t->d[j].core] = 0;
+        t->seen[t->d[j].core >> 6] = 0;
+    }
+    return out;
 }
 
 static double sync_latency(const myl_hw *hw, uint32_t tiles)
@@ -319,12 +347,19 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->fires = zalloc(n, sizeof *a->fires);
     a->upds = zalloc(n, sizeof *a->upds);
     uint32_t *models = zalloc(nc, sizeof *models);
-    tgt_ctx tc = {m->core_of, zalloc(nc, sizeof *tc.slot), NULL, 0, 0, 0};
+    tgt_ctx tc = {m->core_of,
+                  zalloc(nc, sizeof *tc.slot),
+                  zalloc((nc + 63) / 64, sizeof *tc.seen),
+                  NULL,
+                  NULL,
+                  0,
+                  0,
+                  0};
     uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
     if (!a->sc || !a->src || !a->cc || !a->msg || !a->syn_w || !a->nupd || !a->nside ||
         !a->access_e || !a->access_l || !a->update_e || !a->update_l || !a->core_n || !a->busy ||
-        !a->upd_sum || !a->spk || !a->fires || !a->upds || !models || !tc.slot)
+        !a->upd_sum || !a->spk || !a->fires || !a->upds || !models || !tc.slot || !tc.seen)
         goto fail;
     const int in_soma = input_soma(hw);
     const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
@@ -336,13 +371,10 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         myl_cnet_targets(c, g, on_target, &tc);
         if (tc.oom)
             goto fail;
-        for (uint32_t j = 0; j < tc.n; j++)
-            tc.slot[tc.d[j].core] = 0;
-        if (tc.n > 1)
-            qsort(tc.d, tc.n, sizeof *tc.d, dest_cmp);
+        const dest *dd = take_sorted(&tc, nc);
         uint32_t words = tc.n;
         for (uint32_t j = 0; j < tc.n; j++)
-            words += tc.d[j].nsyn >= DEST_WIDE;
+            words += dd[j].nsyn >= DEST_WIDE;
         if (total + words > cap) {
             uint64_t ncap = cap ? cap * 2 : 1024;
             while (ncap < total + words)
@@ -355,8 +387,8 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         k->first = total;
         k->nword = words;
         for (uint32_t j = 0; j < tc.n; j++) {
-            const uint32_t ns = tc.d[j].nsyn;
-            a->dw[total++] = tc.d[j].core << DEST_SHIFT | (ns < DEST_WIDE ? ns : DEST_WIDE);
+            const uint32_t ns = dd[j].nsyn;
+            a->dw[total++] = dd[j].core << DEST_SHIFT | (ns < DEST_WIDE ? ns : DEST_WIDE);
             if (ns >= DEST_WIDE)
                 a->dw[total++] = ns;
             if (ns > a->max_nsyn)
@@ -375,7 +407,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         k->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
         for (uint32_t j = 0; j < tc.n; j++) {
             myl_route r;
-            myl_map_route(m, hw, k->core, tc.d[j].core, &r);
+            myl_map_route(m, hw, k->core, dd[j].core, &r);
             s->hop_n += r.n, s->hop_e += r.e, s->hop_s += r.s, s->hop_w += r.w;
             s->chip += r.chip;
             double lat = r.n * hw->hop_n.latency.v + r.e * hw->hop_e.latency.v +
@@ -383,7 +415,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
                          r.chip * hw->chip_hop.latency.v;
             if (lat > k->route_lat)
                 k->route_lat = lat;
-            k->e_syn += syn ? tc.d[j].nsyn * syn->spike.energy.v : 0;
+            k->e_syn += syn ? dd[j].nsyn * syn->spike.energy.v : 0;
         }
         k->net_energy += s->hop_n * hw->hop_n.energy.v + s->hop_e * hw->hop_e.energy.v +
                          s->hop_s * hw->hop_s.energy.v + s->hop_w * hw->hop_w.energy.v +
@@ -426,12 +458,16 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->sync = sync_latency(hw, a->tiles);
     myl_free(models);
     myl_free(tc.d);
+    myl_free(tc.sorted);
+    myl_free(tc.seen);
     myl_free(tc.slot);
     *out = a;
     return 0;
 fail:
     myl_free(models);
     myl_free(tc.d);
+    myl_free(tc.sorted);
+    myl_free(tc.seen);
     myl_free(tc.slot);
     myl_acct_free(a);
     return err;
