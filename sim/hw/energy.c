@@ -976,6 +976,16 @@ static void stop_thread(myl_acct *a)
     a->th = NULL;
 }
 
+/* The CPUs this process may run on. */
+static unsigned cpus_available(void)
+{
+#if UV_VERSION_HEX >= 0x012C00 /* 1.44 */
+    return uv_available_parallelism();
+#else
+    return 2; /* unknown: assume a second one */
+#endif
+}
+
 static int start_thread(myl_acct *a)
 {
     acct_thread *w = myl_calloc(1, sizeof *w);
@@ -999,8 +1009,9 @@ static int start_thread(myl_acct *a)
             return MYL_ENOMEM;
         }
     }
-    /* without a thread (none can be made) the ticks are priced as they are pushed */
-    if (uv_mutex_init(&w->mu))
+    /* without a thread (one CPU, or none can be made) the ticks are priced as they are
+     * pushed: on one CPU a thread would only take turns with the engine */
+    if (cpus_available() < 2 || uv_mutex_init(&w->mu))
         return 0;
     if (uv_cond_init(&w->work)) {
         uv_mutex_destroy(&w->mu);
