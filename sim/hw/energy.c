@@ -727,6 +727,8 @@ static inline void prefetch_dests(const myl_acct *a, uint32_t g)
     const spk_cost *k = &a->sc[g];
     const char *p = (const char *)(a->dw + k->first);
     const uint32_t bytes = k->nword * (uint32_t)sizeof *a->dw;
+    if (bytes <= 64)
+        return; /* a line or less: read when it is needed, like the spike's own record */
     for (uint32_t b = 0; b < bytes && b < 4096; b += 64)
         __builtin_prefetch(p + b);
 }
