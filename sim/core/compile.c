@@ -277,23 +277,21 @@ static int same_bits(float a, float b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-static int on_syn(void *ctx, const myl_syn *s0)
+static int on_syn(void *ctx, const myl_syn *s)
 {
     pass *ps = ctx;
     myl_cnet *c = ps->c;
-    myl_syn chip_syn;
-    const myl_syn *s = s0;
+    float w = s->w;
     if (ps->chip_syn) {
         /* the chip's integer input replaces the float weight */
         if (ps->chip_k >= ps->chip_n)
             return MYL_ESTATE;
-        chip_syn = *s0;
-        chip_syn.w = (float)ps->chip_syn[ps->chip_k++];
-        s = &chip_syn;
+        w = (float)ps->chip_syn[ps->chip_k++];
     }
+    const uint32_t delay = s->delay;
     uint32_t g = (uint32_t)(ps->pre_first + s->pre);
     uint32_t t = (uint32_t)(ps->post_first + s->post);
-    uint32_t stage = (s->delay - 1) / c->ring;
+    uint32_t stage = (delay - 1) / c->ring;
     if (stage >= MAX_KEY_STAGES)
         return MYL_ERANGE;
     rent *e = rtab_get(ps->rt, rkey(g, ps->core_of[t], stage), !ps->fill);
@@ -303,27 +301,27 @@ static int on_syn(void *ctx, const myl_syn *s0)
     if (ps->fill) {
         const myl__row *r = &c->row[e->row];
         uint32_t pos = e->fill++;
-        uint32_t din = s->delay - r->stage * c->ring;
-        c->word[r->off + pos] = myl__syn_pack(c->local_of[t], s->w < 0, din);
+        uint32_t din = delay - r->stage * c->ring;
+        c->word[r->off + pos] = myl__syn_pack(c->local_of[t], w < 0, din);
         if (!r->homog)
-            c->wt[r->woff + pos] = (float)rint(ldexp((double)s->w, c->kshift));
+            c->wt[r->woff + pos] = (float)rint(ldexp((double)w, c->kshift));
         return 0;
     }
 
     if (++ps->nsyn > ps->limit_syn || e->len == UINT32_MAX)
         return MYL_ETOOBIG;
     if (e->len == 0) {
-        e->w0 = s->w;
-        e->d0 = s->delay;
+        e->w0 = w;
+        e->d0 = delay;
         e->homog = 1;
-    } else if (e->homog && (!same_bits(e->w0, s->w) || e->d0 != s->delay)) {
+    } else if (e->homog && (!same_bits(e->w0, w) || e->d0 != delay)) {
         e->homog = 0;
     }
     e->len++;
-    ps->insum[t] += fabs((double)s->w) * ps->maxcount;
-    note_weight_bits(ps, s->w);
-    if (s->delay > ps->max_delay)
-        ps->max_delay = s->delay;
+    ps->insum[t] += fabs((double)w) * ps->maxcount;
+    note_weight_bits(ps, w);
+    if (delay > ps->max_delay)
+        ps->max_delay = delay;
     return 0;
 }
 
