@@ -697,12 +697,14 @@ typedef struct tick_sums {
     double e_spike, e_neuron, e_net, e_syn, route;
 } tick_sums;
 
-static inline void count_spike(const myl_acct *a, uint32_t g, uint32_t cnt, int wide,
+static inline void count_spike(myl_acct *a, uint32_t g, uint32_t cnt, int wide,
                                uint64_t *restrict msg, uint64_t *restrict syn,
                                double *restrict nside, tick_sums *restrict t)
 {
     const spk_cost *k = &a->sc[g];
     const double c = cnt;
+    a->spk[g] += cnt;
+    a->fires[g]++;
     t->e_spike += c * k->e_spike;
     t->e_neuron += k->e_fire;
     t->e_net += c * k->net_energy;
@@ -744,13 +746,9 @@ static inline void count_spikes(myl_acct *a, const myl_tick_report *r, int wide,
     uint64_t *msg = a->msg, *syn = a->syn_w;
     double *nside = a->nside;
     const uint32_t n = r->nspiking, half = n / 2;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint32_t g = r->spike[i];
-        a->spk[g] += r->count[i];
-        a->fires[g]++;
-        if (a->fired)
-            a->fired[g] = stamp;
-    }
+    if (a->fired)
+        for (uint32_t i = 0; i < n; i++)
+            a->fired[r->spike[i]] = stamp;
     for (uint32_t i = 0; i < half; i++) {
         /* the destinations of the next spikes: a recurrent neuron's span KiB of memory that
          * the hardware prefetchers find only after some misses */
