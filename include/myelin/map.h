@@ -81,6 +81,29 @@ typedef struct myl_route {
 } myl_route;
 void myl_map_route(const myl_map *m, const myl_hw *hw, uint32_t a, uint32_t b, myl_route *r);
 
+/* Where core k sits on the grid of all chips' tiles (x, y), and in which chip column and row
+ * (cx, cy): what myl_map_route needs of it. A caller routing many pairs computes each core's
+ * place once and routes by myl_route_between. */
+typedef struct myl_place {
+    int64_t x, y, cx, cy;
+} myl_place;
+void myl_map_place(const myl_map *m, const myl_hw *hw, uint32_t k, myl_place *p);
+
+/* The XY route from a to b: x first, then y; every step is a router hop, or a chip link where it
+ * crosses a chip's edge. */
+static inline void myl_route_between(const myl_place *a, const myl_place *b, myl_route *r)
+{
+    const int64_t dx = b->x > a->x ? b->x - a->x : a->x - b->x;
+    const int64_t dy = b->y > a->y ? b->y - a->y : a->y - b->y;
+    const int64_t cx = b->cx - a->cx, cy = b->cy - a->cy;
+    const uint32_t crx = (uint32_t)(cx < 0 ? -cx : cx), cry = (uint32_t)(cy < 0 ? -cy : cy);
+    r->chip = crx + cry;
+    r->e = b->x > a->x ? (uint32_t)dx - crx : 0;
+    r->w = b->x > a->x ? 0 : (uint32_t)dx - crx;
+    r->n = b->y > a->y ? (uint32_t)dy - cry : 0;
+    r->s = b->y > a->y ? 0 : (uint32_t)dy - cry;
+}
+
 /* Read a mapping file (YAML; docs/mapping-format.md) into a core per neuron (global cores:
  * chip-major, then tile, then slot, as myl_map numbers them for fill). */
 int myl_map_read_file(const char *path, const myl_net *net, const myl_hw *hw, uint32_t **core_of,

@@ -355,12 +355,16 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
                   0,
                   0,
                   0};
+    myl_place *place = zalloc(nc, sizeof *place); /* each core's, for its routes */
     uint64_t total = 0, cap = 0;
     int err = MYL_ENOMEM;
     if (!a->sc || !a->src || !a->cc || !a->msg || !a->syn_w || !a->nupd || !a->nside ||
         !a->access_e || !a->access_l || !a->update_e || !a->update_l || !a->core_n || !a->busy ||
-        !a->upd_sum || !a->spk || !a->fires || !a->upds || !models || !tc.slot || !tc.seen)
+        !a->upd_sum || !a->spk || !a->fires || !a->upds || !models || !tc.slot || !tc.seen ||
+        !place)
         goto fail;
+    for (uint32_t j = 0; j < nc; j++)
+        myl_map_place(m, hw, j, &place[j]);
     const int in_soma = input_soma(hw);
     const myl_synapse_cost *syn = hw->nsynapse ? &hw->synapse[0] : NULL;
     for (uint32_t g = 0; g < n; g++) {
@@ -376,7 +380,10 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         for (uint32_t j = 0; j < tc.n; j++)
             words += dd[j].nsyn >= DEST_WIDE;
         if (total + words > cap) {
-            uint64_t ncap = cap ? cap * 2 : 1024;
+            /* a synapse adds at most one word (a count past DEST_WIDE covers that many
+             * synapses), a neuron at most one more: sized once for that, the pages that stay
+             * unused are never touched; grown only if the count was off */
+            uint64_t ncap = cap ? cap * 2 : info.nsyn + n + 1;
             while (ncap < total + words)
                 ncap *= 2;
             uint32_t *v = myl_reallocarray(a->dw, ncap, sizeof *v);
@@ -407,7 +414,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         k->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
         for (uint32_t j = 0; j < tc.n; j++) {
             myl_route r;
-            myl_map_route(m, hw, k->core, dd[j].core, &r);
+            myl_route_between(&place[k->core], &place[dd[j].core], &r);
             s->hop_n += r.n, s->hop_e += r.e, s->hop_s += r.s, s->hop_w += r.w;
             s->chip += r.chip;
             double lat = r.n * hw->hop_n.latency.v + r.e * hw->hop_e.latency.v +
@@ -457,6 +464,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     a->chips = m->nchips;
     a->sync = sync_latency(hw, a->tiles);
     myl_free(models);
+    myl_free(place);
     myl_free(tc.d);
     myl_free(tc.sorted);
     myl_free(tc.seen);
@@ -465,6 +473,7 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
     return 0;
 fail:
     myl_free(models);
+    myl_free(place);
     myl_free(tc.d);
     myl_free(tc.sorted);
     myl_free(tc.seen);

@@ -454,30 +454,23 @@ static int place(const myl_hw *hw, myl_map *m, const uint32_t *phys, myl_diag *d
     return 0;
 }
 
-void myl_map_route(const myl_map *m, const myl_hw *hw, uint32_t a, uint32_t b, myl_route *r)
+void myl_map_place(const myl_map *m, const myl_hw *hw, uint32_t k, myl_place *p)
 {
-    memset(r, 0, sizeof *r);
     const uint32_t W = hw->mesh_w ? hw->mesh_w : 1, H = hw->mesh_h ? hw->mesh_h : 1;
     const uint32_t cw = m->chips_w ? m->chips_w : 1;
-    /* global grid coordinates */
-    int64_t ax = (int64_t)(m->chip[a] % cw) * W + m->tile_x[a];
-    int64_t ay = (int64_t)(m->chip[a] / cw) * H + m->tile_y[a];
-    int64_t bx = (int64_t)(m->chip[b] % cw) * W + m->tile_x[b];
-    int64_t by = (int64_t)(m->chip[b] / cw) * H + m->tile_y[b];
-    /* x first, then y: every step is a router hop, or a chip link where it crosses a chip
-     * edge (coordinates are never negative, so the chip of x is x / W) */
-    const int64_t dx = bx > ax ? bx - ax : ax - bx, dy = by > ay ? by - ay : ay - by;
-    const int64_t cx = bx / (int64_t)W - ax / (int64_t)W, cy = by / (int64_t)H - ay / (int64_t)H;
-    const uint32_t crx = (uint32_t)(cx < 0 ? -cx : cx), cry = (uint32_t)(cy < 0 ? -cy : cy);
-    r->chip = crx + cry;
-    if (bx > ax)
-        r->e = (uint32_t)dx - crx;
-    else
-        r->w = (uint32_t)dx - crx;
-    if (by > ay)
-        r->n = (uint32_t)dy - cry;
-    else
-        r->s = (uint32_t)dy - cry;
+    /* global grid coordinates; they are never negative, so the chip of x is x / W */
+    p->x = (int64_t)(m->chip[k] % cw) * W + m->tile_x[k];
+    p->y = (int64_t)(m->chip[k] / cw) * H + m->tile_y[k];
+    p->cx = p->x / (int64_t)W;
+    p->cy = p->y / (int64_t)H;
+}
+
+void myl_map_route(const myl_map *m, const myl_hw *hw, uint32_t a, uint32_t b, myl_route *r)
+{
+    myl_place pa, pb;
+    myl_map_place(m, hw, a, &pa);
+    myl_map_place(m, hw, b, &pb);
+    myl_route_between(&pa, &pb, r);
 }
 
 /* ---- entry -------------------------------------------------------------------------------- */
