@@ -47,9 +47,10 @@ void myl_acct_free(myl_acct *a);
  * the step), so that it counts updates by the chip's rule rather than the engine's; seed is the
  * one the network was compiled with (per-neuron v_rest and bias). For a chip with its own
  * integer arithmetic it reads the engine's per-neuron note of which neurons needed an update.
- * Call before the first tick; the simulator must outlive the accountant's use. Without it, the
- * engine's per-core counts (core_active) are used, which is right only when the network was
- * compiled on the mapping's layout (myl_map_layout). MYL_EINVAL, MYL_ENOMEM. */
+ * Call once, before the first tick; the simulator must outlive the accountant's use. Without
+ * it, the engine's per-core counts (core_active) are used, which is right only when the network
+ * was compiled on the mapping's layout (myl_map_layout). MYL_EINVAL (also when attached
+ * already), MYL_ENOMEM. */
 int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed);
 /* Account one tick of the run. */
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
@@ -66,9 +67,9 @@ void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out);
  *     while (myl_acct_pop(a, &cost, myl_acct_full(a)) == 0)
  *         ... the cost of the next tick in order ...
  *
- * and at the end myl_acct_pop(a, &cost, 1) until it returns MYL_ESTATE. Where no thread can be
- * made, push prices the tick itself. myl_acct_tick, the totals and the per-core counts wait
- * for the queued ticks to be priced. */
+ * and at the end myl_acct_pop(a, &cost, 1) until it returns MYL_ESTATE. On one CPU, or where no
+ * thread can be made, push prices the tick itself. myl_acct_tick, the totals and the per-core
+ * counts wait for the queued ticks to be priced. */
 int myl_acct_push(myl_acct *a, const myl_tick_report *r);
 int myl_acct_pop(myl_acct *a, myl_tick_cost *out, int wait);
 int myl_acct_full(const myl_acct *a);
