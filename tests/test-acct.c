@@ -38,6 +38,7 @@
  * whose synapses reach 70,000 neurons on one core: 7.35e9 synaptic operations on a core in a
  * tick, past 32 bits.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "testlib.h"
 
 #include "myelin/chipq.h"
@@ -50,10 +51,13 @@
 #include "myelin/sanafe.h"
 #include "myelin/sim.h"
 
+#include <dirent.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { SEED = 5 };
 
@@ -860,6 +864,110 @@ START_TEST(large_counts)
 }
 END_TEST
 
+/* Threads of this process (Linux). */
+static int threads_now(void)
+{
+    DIR *dir = opendir("/proc/self/task");
+    ck_assert_ptr_nonnull(dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir));)
+        n += e->d_name[0] != '.';
+    closedir(dir);
+    return n;
+}
+
+/* The queue's contract: pop with nothing queued, push on a full queue, attach after a push, a
+ * caller that only polls (pop without waiting) gets every cost, and the accountant prices on a
+ * thread of its own exactly when the process may use two CPUs or more (`acct-one-cpu` runs this
+ * pinned to one). */
+START_TEST(queue)
+{
+    myl_netfile *nf = recurrent(1);
+    myl_hw *hw = NULL;
+    myl_diag d = {0};
+    if (myl_hw_load("loihi", &hw, &d))
+        ck_abort_msg("%s", d.msg);
+    myl_map_opts mo = {.strategy = MYL_MAP_FILL, .seed = SEED};
+    myl_map *m = NULL;
+    myl_chipq *q = NULL;
+    myl_cnet *c = NULL;
+    if (myl_map_build(nf->net, hw, &mo, &m, &d) || myl_chipq_build(nf->net, hw, SEED, &q, &d))
+        ck_abort_msg("%s", d.msg);
+    myl_compile_opts co = {.seed = SEED, .chip = myl_chipq_program(q)};
+    if (myl_net_compile(nf->net, NULL, &co, &c, &d))
+        ck_abort_msg("%s", d.msg);
+    myl_sim *s = NULL, *s2 = NULL;
+    ck_assert_int_eq(myl_sim_new(c, MYL_ENGINE_EVENT, &s), 0);
+    ck_assert_int_eq(myl_sim_new(c, MYL_ENGINE_EVENT, &s2), 0);
+    myl_acct *a = NULL, *b = NULL;
+    ck_assert_int_eq(myl_acct_new(c, m, hw, NULL, &a), 0);
+    ck_assert_int_eq(myl_acct_new(c, m, hw, NULL, &b), 0);
+    ck_assert_int_eq(myl_acct_attach(a, s, SEED), 0);
+    ck_assert_int_eq(myl_acct_attach(a, s, SEED), MYL_EINVAL); /* once */
+    ck_assert_int_eq(myl_acct_attach(b, s2, SEED), 0);
+    myl_tick_cost cost, want[200];
+    ck_assert_int_eq(myl_acct_pop(a, &cost, 1), MYL_ESTATE);
+    ck_assert(!myl_acct_full(a));
+
+    const int before = threads_now();
+    cpu_set_t set;
+    ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
+    const int cpus = CPU_COUNT(&set);
+    /* push until the queue is full, never popping; b prices the same ticks in line */
+    uint32_t pushed = 0;
+    for (;;) {
+        myl_tick_report r, r2;
+        ck_assert_int_eq(myl_sim_step(s, &r), 0);
+        ck_assert_int_eq(myl_sim_step(s2, &r2), 0);
+        myl_acct_tick(b, &r2, &want[pushed]);
+        ck_assert_int_eq(myl_acct_push(a, &r), 0);
+        pushed++;
+        /* the thread, made at the first push (a sanitizer's runtime may start one of its own
+         * with it) */
+        if (pushed == 1 && cpus >= 2)
+            ck_assert_int_gt(threads_now(), before);
+        else if (pushed == 1)
+            ck_assert_int_eq(threads_now(), before);
+        if (myl_acct_full(a))
+            break;
+        ck_assert_uint_lt(pushed, 200);
+    }
+    ck_assert_int_eq(myl_acct_attach(a, s, SEED), MYL_EINVAL);
+    myl_tick_report r;
+    ck_assert_int_eq(myl_sim_step(s, &r), 0);
+    ck_assert_int_eq(myl_acct_push(a, &r), MYL_ESTATE); /* full */
+    /* a caller that only polls: every cost comes, in order, within a few seconds */
+    uint32_t popped = 0;
+    for (int tries = 0; popped < pushed && tries < 200000; tries++) {
+        int rc = myl_acct_pop(a, &cost, 0);
+        if (rc == 1) {
+            usleep(10);
+            continue;
+        }
+        ck_assert_int_eq(rc, 0);
+        ck_assert(same_cost(&cost, &want[popped]));
+        popped++;
+    }
+    ck_assert_uint_eq(popped, pushed);
+    ck_assert_int_eq(myl_acct_pop(a, &cost, 0), MYL_ESTATE);
+    myl_acct_free(a);
+    myl_acct_free(b);
+    /* attach refuses an accountant that has priced ticks without it */
+    ck_assert_int_eq(myl_acct_new(c, m, hw, NULL, &a), 0);
+    ck_assert_int_eq(myl_sim_step(s, &r), 0);
+    myl_acct_tick(a, &r, &cost);
+    ck_assert_int_eq(myl_acct_attach(a, s, SEED), MYL_ESTATE);
+    myl_acct_free(a);
+    myl_sim_free(s);
+    myl_sim_free(s2);
+    myl_cnet_free(c);
+    myl_chipq_free(q);
+    myl_map_free(m);
+    myl_hw_free(hw);
+    myl_netfile_free(nf);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("acct");
@@ -867,6 +975,7 @@ static Suite *suite(void)
     tcase_add_test(tc, recurrent_on_every_chip);
     tcase_add_test(tc, sanafe_examples);
     tcase_add_test(tc, large_counts);
+    tcase_add_test(tc, queue);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -88,7 +88,9 @@ int myl_db_run_begin(myl_db *db, const myl_run_desc *desc, const myl_run_pop *po
 /* Account for one tick (copies what it needs). Never blocks on the disk unless the writer has
  * fallen a whole queue behind. */
 int myl_db_run_tick(myl_db_run *r, const myl_tick_report *t);
-/* Energy and latency of the tick last given to myl_db_run_tick (hardware runs). */
+/* Energy and latency of a tick already given to myl_db_run_tick (hardware runs). The costs may
+ * come some ticks after their ticks (the accountant prices on its own thread), in tick order;
+ * a tick and its cost may be written in different transactions. */
 int myl_db_run_tick_cost(myl_db_run *r, uint64_t tick, const myl_tick_cost *c);
 /* Flush, write counts and totals, set the status ("completed", "failed", "interrupted") and the
  * error text (NULL when none), join the writer, free r. Returns the first error met while

@@ -805,8 +805,6 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
             myl_diag_fail(d, rc, "tick %llu: pricing: %s", (unsigned long long)t, myl_strerror(rc));
             break;
         }
-        if (acct)
-            rc = record_costs(dr, acct, &cost_tick, 0, d);
         if (hashes) {
             uint64_t h = 0x243F6A8885A308D3ull;
             for (uint32_t i = 0; i < r.nspiking; i++)
@@ -826,6 +824,8 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (!rc && dr && (rc = myl_db_run_tick(dr, &r)))
             myl_diag_fail(d, rc, "recording tick %llu: %s", (unsigned long long)t,
                           myl_strerror(rc));
+        if (!rc && acct) /* the costs priced so far, after their ticks */
+            rc = record_costs(dr, acct, &cost_tick, 0, d);
         if (progress && (t & 63) == 0) {
             double now = cli_now();
             if (now - last > 0.5) {
@@ -842,8 +842,11 @@ int cli_run_engine(cli_job *j, myl_engine e, myl_db *db, const char *command, in
         if (lv.pace)
             myl_pacer_done(lv.pace, t);
     }
-    if (acct && !rc) /* the last ticks' costs */
-        rc = record_costs(dr, acct, &cost_tick, 1, d);
+    if (acct) { /* the last ticks' costs, whatever ended the loop (the first error stands) */
+        int rc2 = record_costs(dr, acct, &cost_tick, 1, d);
+        if (!rc)
+            rc = rc2;
+    }
     res->wall_s = cli_now() - t0;
     if (progress && last != t0)
         fprintf(stderr, "\r%60s\r", "");

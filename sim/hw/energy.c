@@ -161,7 +161,7 @@ struct myl_acct {
     /* per core, this tick */
     uint64_t *msg;     /* messages in << 32 | synaptic operations; messages in alone when the
                         * tick's sums may not fit (then synaptic operations are in syn_w) */
-    uint64_t *syn_w;   /* made when first needed */
+    uint64_t *syn_w;   /* synaptic operations, in ticks whose sums may not fit msg */
     uint32_t max_nsyn; /* the most synapses of one neuron on one core */
     uint32_t *nupd;    /* updates at the core's update cost (update_e, update_l) */
     double *nside;     /* the rest of the neuron side: spikes, messages out, sources' and
@@ -453,6 +453,11 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         }
         a->core_n[k->core]++;
     }
+    if (total < cap) { /* give back the room reserved for the worst case */
+        uint32_t *v = myl_reallocarray(a->dw, total ? total : 1, sizeof *v);
+        if (v)
+            a->dw = v;
+    }
     for (uint32_t j = 0; j < nc; j++) {
         if (models[j]) {
             a->update_e[j] /= models[j];
@@ -533,26 +538,45 @@ static int build_runs(myl_acct *a, const myl_sim *sim, int floats)
     return 0;
 }
 
+/* What attach made, freed: it failed. */
+static int detach(myl_acct *a, int rc)
+{
+    void **arrays[] = {(void **)&a->runs,   (void **)&a->rg,     (void **)&a->rcore,
+                       (void **)&a->always, (void **)&a->v_prev, (void **)&a->v_rest,
+                       (void **)&a->driven, (void **)&a->fired};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        myl_free(*arrays[i]);
+        *arrays[i] = NULL;
+    }
+    a->nruns = a->nnotes = a->nalways = 0;
+    a->sim = NULL;
+    return rc;
+}
+
 int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
 {
     if (!a || !sim || a->sim)
         return MYL_EINVAL;
+    if (a->th || a->tot.ticks)
+        return MYL_ESTATE; /* ticks were priced without it */
     const uint32_t n = a->n;
     /* a chip's integer state has its own rest: the engine's note of each neuron that needed
      * an update, summed per core of the mapping; float neurons are watched for the chip's
      * rule */
     const int floats = a->hw->arith == MYL_ARITH_FLOAT;
     int rc = build_runs(a, sim, floats);
-    if (rc || !floats) {
-        a->sim = rc ? NULL : sim;
-        return rc;
+    if (rc)
+        return detach(a, rc);
+    if (!floats) {
+        a->sim = sim;
+        return 0;
     }
     a->v_prev = zalloc(n, sizeof *a->v_prev);
     a->v_rest = zalloc(n, sizeof *a->v_rest);
     a->driven = zalloc(n, sizeof *a->driven);
     a->fired = zalloc(n, sizeof *a->fired);
     if (!a->v_prev || !a->v_rest || !a->driven || !a->fired)
-        return MYL_ENOMEM;
+        return detach(a, MYL_ENOMEM);
     const myl_net *net = a->net;
     for (uint32_t p = 0; p < myl_net_npops(net); p++) {
         const uint64_t first = myl_net_pop_first(net, p);
@@ -900,6 +924,7 @@ struct acct_thread {
     int stop, idle, waiting;
     uint32_t depth;
     uint32_t batch;                  /* ticks queued before the thread is woken */
+    uint32_t polled;                 /* pops that found nothing priced since the last push */
     double ns_avg;                   /* the thread's time per tick, a running mean */
     acct_job *job;                   /* [depth] */
     uint64_t pushed, priced, popped; /* pushed and popped: the caller's; priced: the thread's */
@@ -926,7 +951,7 @@ static void worker_main(void *arg)
         uv_mutex_lock(&w->mu);
         /* ticks priced in less than the time it takes to wake a thread are handed over in
          * batches: half the queue at once */
-        w->ns_avg += ((double)took - w->ns_avg) / 16;
+        w->ns_avg = w->priced ? w->ns_avg + ((double)took - w->ns_avg) / 16 : (double)took;
         w->batch = w->ns_avg < BATCH_BELOW_NS ? (w->depth + 1) / 2 : 1;
         w->priced++;
         if (w->waiting)
@@ -1001,6 +1026,17 @@ static int start_thread(myl_acct *a)
     if (!w)
         return MYL_ENOMEM;
     a->th = w;
+    /* on one CPU a thread would only take turns with the engine: push prices each tick as it
+     * comes, from the simulator's own memory, and keeps one cost to pop */
+    if (cpus_available() < 2) {
+        w->depth = 1;
+        w->job = myl_calloc(1, sizeof *w->job);
+        if (!w->job) {
+            stop_thread(a);
+            return MYL_ENOMEM;
+        }
+        return 0;
+    }
     const uint64_t per_job = (uint64_t)a->nnotes * 4 + (a->sim ? 0 : (uint64_t)a->ncores * 8);
     const uint64_t fit = per_job ? QUEUE_BYTES / per_job : MAX_DEPTH;
     w->depth = fit < 2 ? 2 : fit > MAX_DEPTH ? MAX_DEPTH : (uint32_t)fit;
@@ -1018,9 +1054,8 @@ static int start_thread(myl_acct *a)
             return MYL_ENOMEM;
         }
     }
-    /* without a thread (one CPU, or none can be made) the ticks are priced as they are
-     * pushed: on one CPU a thread would only take turns with the engine */
-    if (cpus_available() < 2 || uv_mutex_init(&w->mu))
+    /* without a thread (none can be made) the ticks are priced as they are pushed */
+    if (uv_mutex_init(&w->mu))
         return 0;
     if (uv_cond_init(&w->work)) {
         uv_mutex_destroy(&w->mu);
@@ -1031,20 +1066,22 @@ static int start_thread(myl_acct *a)
         uv_mutex_destroy(&w->mu);
         return 0;
     }
+    w->running = 1;
+    w->batch = 1;
     if (uv_thread_create(&w->th, worker_main, a)) {
+        w->running = 0;
         uv_cond_destroy(&w->done);
         uv_cond_destroy(&w->work);
         uv_mutex_destroy(&w->mu);
-        return 0;
     }
-    w->running = 1;
-    w->batch = 1;
     return 0;
 }
 
 int myl_acct_push(myl_acct *a, const myl_tick_report *r)
 {
     int rc;
+    if (!a || !r)
+        return MYL_EINVAL;
     if (!a->th && (rc = start_thread(a)))
         return rc;
     acct_thread *w = a->th;
@@ -1052,6 +1089,12 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
         return MYL_ESTATE;
     /* the slot's last tick was popped, so the thread is done with it */
     acct_job *j = &w->job[w->pushed % w->depth];
+    w->polled = 0;
+    if (!w->running && !j->snap) { /* one CPU: priced now, from the simulator's memory */
+        price(a, r, NULL, &j->cost);
+        w->pushed++, w->priced++;
+        return 0;
+    }
     if (r->nspiking > j->cap) {
         uint32_t cap = j->cap ? j->cap : 1024;
         while (cap < r->nspiking)
@@ -1072,6 +1115,7 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
         memcpy(j->spike, r->spike, r->nspiking * sizeof *r->spike);
         memcpy(j->count, r->count, r->nspiking * sizeof *r->count);
     }
+    j->rep.core_active = NULL;
     if (!a->sim) {
         j->rep.ncores = r->ncores < a->ncores ? r->ncores : a->ncores;
         if (j->rep.ncores)
@@ -1096,12 +1140,18 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
 
 int myl_acct_pop(myl_acct *a, myl_tick_cost *out, int wait)
 {
+    if (!a || !out)
+        return MYL_EINVAL;
     acct_thread *w = a->th;
     if (!w || w->popped == w->pushed)
         return MYL_ESTATE;
     if (w->running) {
         uv_mutex_lock(&w->mu);
         if (w->priced <= w->popped && !wait) {
+            /* a caller asking again without pushing more: the thread may be waiting for a
+             * batch that will not come */
+            if (w->polled++ && w->idle)
+                uv_cond_signal(&w->work);
             uv_mutex_unlock(&w->mu);
             return 1;
         }
@@ -1115,7 +1165,7 @@ int myl_acct_pop(myl_acct *a, myl_tick_cost *out, int wait)
 
 int myl_acct_full(const myl_acct *a)
 {
-    return a->th && a->th->pushed - a->th->popped >= a->th->depth;
+    return a && a->th && a->th->pushed - a->th->popped >= a->th->depth;
 }
 
 void myl_acct_tick(myl_acct *a, const myl_tick_report *r, myl_tick_cost *out)

@@ -787,8 +787,7 @@ int myl_db_run_tick(myl_db_run *r, const myl_tick_report *t)
         return MYL_EINVAL;
     batch *b = r->cur;
     if (b->nt + b->ns + b->nv + b->nc >= BATCH_ROWS) {
-        /* a full batch goes before this tick starts the next, so that a tick's cost (given
-         * after it) always shares its tick's transaction */
+        /* a full batch goes before this tick starts the next */
         batch *nb = myl_calloc(1, sizeof *nb);
         if (!nb)
             return MYL_ENOMEM;
