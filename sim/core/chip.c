@@ -253,28 +253,6 @@ static ALWAYS_INLINE uint32_t loihi_flags(uint32_t m, const int32_t *restrict ou
     return nb;
 }
 
-/* (3b): the spiking neurons of a block, in order. Spikes are rare: blocks of 64 without one are
- * skipped after a vectorised test. */
-static ALWAYS_INLINE uint32_t loihi_spikes(uint32_t m, const int32_t *restrict out, uint32_t lo,
-                                           uint32_t *restrict spk, uint16_t *restrict cnt)
-{
-    uint32_t ns = 0;
-    for (uint32_t b = 0; b < m; b += 64) {
-        const uint32_t e = b + 64 < m ? b + 64 : m;
-        int32_t any = 0;
-        for (uint32_t i = b; i < e; i++)
-            any |= out[i];
-        if (!(any & 1))
-            continue;
-        for (uint32_t i = b; i < e; i++)
-            if (out[i] & 1) {
-                spk[ns] = lo + i;
-                cnt[ns++] = 1;
-            }
-    }
-    return ns;
-}
-
 /* chip_loop(MYL_ARITH_LOIHI, ...) for parameters within loihi_in_range, on the segment's
  * arrays (xe .. a start at the segment's first neuron, lo is its core-local index; xi may be
  * NULL). Same contract: appends spikes to spk and cnt, adds busy neurons to *nact. */
@@ -299,7 +277,11 @@ KERNEL static uint32_t loihi_seg(const myl_loihi_param *p, uint32_t lo, uint32_t
             memset(xi + b, 0, m * sizeof *xi);
         loihi_pass(p, m, ain, had, v + b, u + b, ref + b, out);
         busy += loihi_flags(m, out, had, bz + b, a + b);
-        nspk += loihi_spikes(m, out, lo + b, spk + nspk, cnt + nspk);
+        /* (3b): the spiking neurons of the block, in order; one spike each */
+        const uint32_t ns = myl__spikes_from(m, out, lo + b, spk + nspk);
+        for (uint32_t i = 0; i < ns; i++)
+            cnt[nspk + i] = 1;
+        nspk += ns;
     }
     *nact += busy;
     return nspk;

@@ -175,6 +175,10 @@ uint32_t myl__chip_step(const myl__seg *s, myl__nstate *st, double *in_e, double
                         double inv_scale, uint8_t *act, uint64_t t, uint64_t seed,
                         uint32_t *spk, uint16_t *cnt, uint64_t *nupd, uint64_t *nact);
 
+/* The neurons of out[0 .. n) whose bit 0 is set (they spiked), as lo + index in order, into
+ * spk; returns how many. */
+uint32_t myl__spikes_from(uint32_t n, const int32_t *out, uint32_t lo, uint32_t *spk);
+
 /* Fill kernel constants and source tables of a segment (chip: NULL for float arithmetic). */
 int myl__seg_prepare(const myl_net *net, double dt, uint64_t seed, const myl_chip *chip,
                      myl__core *core, myl__seg *s, myl_diag *d);

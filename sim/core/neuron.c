@@ -194,8 +194,8 @@ KERNEL static uint64_t flags_and_count(uint32_t n, const int32_t *restrict out,
 
 /* (3b): spiking neurons, in order. Spikes are rare, so blocks without one are skipped after a
  * vectorised test. */
-KERNEL static uint32_t spikes_from(uint32_t n, const int32_t *restrict out, uint32_t lo,
-                                   uint32_t *restrict spk)
+KERNEL uint32_t myl__spikes_from(uint32_t n, const int32_t *restrict out, uint32_t lo,
+                                 uint32_t *restrict spk)
 {
     uint32_t ns = 0;
     for (uint32_t b = 0; b < n; b += 64) {
@@ -296,7 +296,7 @@ uint32_t myl__seg_step(const myl__seg *s, myl__nstate *st, double *in_e, double 
             delta_all(s, n, v, ref, xe_f, out);
         }
         uint64_t nb = flags_and_count(n, out, busy, a);
-        nspk = spikes_from(n, out, lo, spk);
+        nspk = myl__spikes_from(n, out, lo, spk);
         *nupd += n;
         *nact += nb;
         return nspk;
