@@ -35,6 +35,18 @@ static inline uint32_t draw32(uint64_t key, uint32_t pi)
 #define ALWAYS_INLINE inline
 #endif
 
+/* An accumulator as the chip's whole-number input. The accumulators hold sums of integer
+ * weights, far inside int64; a value beyond it (or not a number) saturates rather than making
+ * the conversion undefined. */
+static inline int64_t chip_input(double x)
+{
+    if (x >= 0x1p63)
+        return INT64_MAX;
+    if (x > -0x1p63)
+        return (int64_t)x;
+    return x <= -0x1p63 ? INT64_MIN : 0; /* the last: NaN */
+}
+
 /* The loop, once per arithmetic: `arith` is a constant in each call below, so each copy keeps
  * only its own update and no switch per neuron. */
 static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl__nstate *st,
@@ -57,7 +69,8 @@ static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl_
     }
     for (uint32_t i = 0; i < n; i++) {
         /* the accumulators hold inputs times 2^k (cnet.h); both are whole numbers */
-        const int64_t e = (int64_t)(xe[i] * inv_scale), in = xi ? (int64_t)(xi[i] * inv_scale) : 0;
+        const int64_t e = chip_input(xe[i] * inv_scale);
+        const int64_t in = xi ? chip_input(xi[i] * inv_scale) : 0;
         xe[i] = 0;
         if (xi)
             xi[i] = 0;
@@ -125,8 +138,8 @@ static ALWAYS_INLINE uint32_t chip_loop(const int arith, const myl__seg *s, myl_
  *   to the same end as 2^25 does, and the saturated sum fits in int32.
  *
  * AVX2 has no conversion from double to int64, so pass (1) converts to int32 where the input
- * is within +-2^31 (where the two agree) and falls back to the scalar int64 conversion for a
- * block that holds a larger input, a NaN or an infinity. */
+ * is within +-2^31 (where the two agree) and falls back to chip_input's int64 conversion for
+ * a block that holds a larger input, a NaN or an infinity. */
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(MYL_NO_CLONES)
 /* the selects, blends and 32-bit multiplies need more than the SSE2 baseline: also compiled
@@ -188,7 +201,7 @@ static void loihi_gather_wide(uint32_t m, const double *xe, const double *xi, do
                               uint32_t *ain, int32_t *had)
 {
     for (uint32_t i = 0; i < m; i++) {
-        const int64_t e = (int64_t)(xe[i] * sc), in = xi ? (int64_t)(xi[i] * sc) : 0;
+        const int64_t e = chip_input(xe[i] * sc), in = xi ? chip_input(xi[i] * sc) : 0;
         ain[i] = (uint32_t)((uint64_t)e + (uint64_t)in);
         had[i] = e != 0 || in != 0;
     }
