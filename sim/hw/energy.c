@@ -20,9 +20,9 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 typedef struct acct_thread acct_thread;
 
@@ -34,7 +34,7 @@ typedef struct dest {
 /* A neuron's destination cores are kept packed, one 32-bit word each: core << 8 | synapses
  * there, or core << 8 | DEST_WIDE followed by a word with the count when it is DEST_WIDE or
  * more. Half the bytes of a (core, count) pair: a tick reads the destinations of every spike,
- * and with Brunel on Loihi (~900 destination cores per recurrent neuron) those reads are most
+ * and with Brunel on Loihi (~1,080 destination cores per recurrent neuron) those reads are most
  * of what pricing a tick costs. */
 enum { DEST_SHIFT = 8, DEST_WIDE = 255 };
 #define DEST_MAX_CORES (UINT32_C(1) << (32 - DEST_SHIFT))
@@ -68,9 +68,7 @@ typedef struct spk_cost {
 typedef struct src_info {
     uint32_t ndest;
     uint32_t hop_n, hop_e, hop_s, hop_w, chip;
-    int16_t soma;   /* variant, -1 for none (a source without an input soma) */
-    uint8_t source; /* a spike source */
-    uint8_t pad;
+    uint32_t source;       /* a spike source */
     double e_upd, lat_upd; /* an update of this (non-source) neuron: soma update, dendrite */
 } src_info;
 
@@ -192,7 +190,7 @@ struct myl_acct {
     uint32_t nalways;
     float *v_prev;   /* [n] membrane potential at the end of the last tick */
     float *v_rest;   /* [n] resting potential */
-    uint8_t *driven; /* [n] 1: a constant drive (bias) updates it every tick; 2: a source */
+    uint8_t *driven; /* [n] a constant drive (bias) updates it every tick */
     uint64_t *fired; /* [n] tick + 1 of its last spike */
     myl_acct_totals tot;
     acct_thread *th; /* myl_acct_push's, made on its first call */
@@ -405,11 +403,10 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
         k->core = m->core_of[g];
         uint32_t pop = myl_cnet_pop_of(c, g);
         int src = myl_model_is_source(myl_net_pop_model(net, pop));
+        /* the soma variant, -1 for none (a source without an input soma) */
         int v = soma && soma[pop] >= 0 ? soma[pop] : src ? in_soma : 0;
-        s->soma = (int16_t)(v < (int)hw->nsoma ? v : -1);
-        if (hw->nsoma == 0)
-            s->soma = -1;
-        s->source = (uint8_t)src;
+        const int sv = hw->nsoma && v < (int)hw->nsoma ? v : -1;
+        s->source = (uint32_t)src;
         /* messages: one out of the source core per destination core, one into each */
         k->net_energy = (double)s->ndest * (hw->msg_out.energy.v + hw->msg_in.energy.v);
         for (uint32_t j = 0; j < tc.n; j++) {
@@ -429,8 +426,8 @@ int myl_acct_new(const myl_cnet *c, const myl_map *m, const myl_hw *hw, const in
                          s->chip * hw->chip_hop.energy.v;
         /* per spike: the source core's neuron side, and each destination's message side */
         k->lat_cnt = (double)s->ndest * hw->msg_out.latency.v;
-        if (s->soma >= 0) {
-            const myl_soma_cost *so = &hw->soma[s->soma];
+        if (sv >= 0) {
+            const myl_soma_cost *so = &hw->soma[sv];
             k->e_spike = so->spike.energy.v;
             k->lat_cnt += so->spike.latency.v;
             if (src) {
@@ -581,16 +578,12 @@ int myl_acct_attach(myl_acct *a, const myl_sim *sim, uint64_t seed)
     for (uint32_t p = 0; p < myl_net_npops(net); p++) {
         const uint64_t first = myl_net_pop_first(net, p);
         const uint32_t size = myl_net_pop_size(net, p);
-        const myl_model m = myl_net_pop_model(net, p);
-        const int src = myl_model_is_source(m);
-        const myl_values *vr = src ? NULL : myl_net_pop_param(net, p, MYL_P_V_REST);
-        const myl_values *bias = src ? NULL : myl_net_pop_param(net, p, MYL_P_BIAS);
+        if (myl_model_is_source(myl_net_pop_model(net, p)))
+            continue; /* charged when they fire */
+        const myl_values *vr = myl_net_pop_param(net, p, MYL_P_V_REST);
+        const myl_values *bias = myl_net_pop_param(net, p, MYL_P_BIAS);
         for (uint32_t i = 0; i < size; i++) {
             const uint64_t g = first + i;
-            if (src) {
-                a->driven[g] = 2;
-                continue;
-            }
             /* keyed as the compiler draws per-neuron parameters (sim/core/neuron.c) */
             a->v_rest[g] = (float)myl_values_at(vr, seed, p * MYL_P_COUNT + MYL_P_V_REST, i);
             a->driven[g] = myl_values_at(bias, seed, p * MYL_P_COUNT + MYL_P_BIAS, i) != 0;
@@ -1028,52 +1021,37 @@ static int start_thread(myl_acct *a)
     a->th = w;
     /* on one CPU a thread would only take turns with the engine: push prices each tick as it
      * comes, from the simulator's own memory, and keeps one cost to pop */
-    if (cpus_available() < 2) {
-        w->depth = 1;
-        w->job = myl_calloc(1, sizeof *w->job);
-        if (!w->job) {
-            stop_thread(a);
-            return MYL_ENOMEM;
-        }
-        return 0;
-    }
+    const int threaded = cpus_available() >= 2;
     const uint64_t per_job = (uint64_t)a->nnotes * 4 + (a->sim ? 0 : (uint64_t)a->ncores * 8);
     const uint64_t fit = per_job ? QUEUE_BYTES / per_job : MAX_DEPTH;
-    w->depth = fit < 2 ? 2 : fit > MAX_DEPTH ? MAX_DEPTH : (uint32_t)fit;
+    w->depth = !threaded ? 1 : fit < 2 ? 2 : fit > MAX_DEPTH ? MAX_DEPTH : (uint32_t)fit;
     w->job = myl_calloc(w->depth, sizeof *w->job);
-    if (!w->job) {
-        stop_thread(a);
-        return MYL_ENOMEM;
-    }
-    for (uint32_t i = 0; i < w->depth; i++) {
+    int ok = w->job != NULL;
+    for (uint32_t i = 0; ok && threaded && i < w->depth; i++) {
         w->job[i].snap = zalloc(a->nnotes, sizeof *w->job[i].snap);
         if (!a->sim)
             w->job[i].core_active = zalloc(a->ncores, sizeof *w->job[i].core_active);
-        if (!w->job[i].snap || (!a->sim && !w->job[i].core_active)) {
-            stop_thread(a);
-            return MYL_ENOMEM;
+        ok = w->job[i].snap && (a->sim || w->job[i].core_active);
+    }
+    if (!ok) {
+        stop_thread(a);
+        return MYL_ENOMEM;
+    }
+    /* where no thread can be made, the ticks are priced as they are pushed too */
+    if (!threaded || uv_mutex_init(&w->mu))
+        return 0;
+    if (uv_cond_init(&w->work) == 0) {
+        if (uv_cond_init(&w->done) == 0) {
+            w->running = 1;
+            w->batch = 1;
+            if (uv_thread_create(&w->th, worker_main, a) == 0)
+                return 0;
+            w->running = 0;
+            uv_cond_destroy(&w->done);
         }
-    }
-    /* without a thread (none can be made) the ticks are priced as they are pushed */
-    if (uv_mutex_init(&w->mu))
-        return 0;
-    if (uv_cond_init(&w->work)) {
-        uv_mutex_destroy(&w->mu);
-        return 0;
-    }
-    if (uv_cond_init(&w->done)) {
         uv_cond_destroy(&w->work);
-        uv_mutex_destroy(&w->mu);
-        return 0;
     }
-    w->running = 1;
-    w->batch = 1;
-    if (uv_thread_create(&w->th, worker_main, a)) {
-        w->running = 0;
-        uv_cond_destroy(&w->done);
-        uv_cond_destroy(&w->work);
-        uv_mutex_destroy(&w->mu);
-    }
+    uv_mutex_destroy(&w->mu);
     return 0;
 }
 
@@ -1090,7 +1068,7 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
     /* the slot's last tick was popped, so the thread is done with it */
     acct_job *j = &w->job[w->pushed % w->depth];
     w->polled = 0;
-    if (!w->running && !j->snap) { /* one CPU: priced now, from the simulator's memory */
+    if (!w->running) { /* no thread: priced now, from the simulator's memory */
         price(a, r, NULL, &j->cost);
         w->pushed++, w->priced++;
         return 0;
@@ -1125,11 +1103,6 @@ int myl_acct_push(myl_acct *a, const myl_tick_report *r)
     for (uint32_t k = 0; k < a->nruns; k++)
         memcpy(j->snap + a->runs[k].first, a->runs[k].p, (size_t)a->runs[k].n * 4);
     j->rep.nv = 0, j->rep.v_gid = NULL, j->rep.v = NULL; /* not kept */
-    if (!w->running) {
-        price(a, &j->rep, j->snap, &j->cost);
-        w->pushed++, w->priced++;
-        return 0;
-    }
     uv_mutex_lock(&w->mu);
     w->pushed++;
     if (w->idle && w->pushed - w->priced >= w->batch)
